@@ -1,0 +1,96 @@
+// Linear-memory map of the core. Every region sits at a fixed offset so hot loops
+// address it with constants; guest RAM comes last, at `ramBase` (a runtime value so
+// an embedder can place it inside a memory it already owns).
+//
+//  0x0000_0000 ┌──────────────────────────────┐
+//              │ AssemblyScript static data    │  (checked < CORE_BASE at start-up)
+//  CORE_BASE   ├──────────────────────────────┤
+//              │ fault record       32 B       │
+//              │ walk steps        256 B       │
+//              │ counters          512 B       │
+//              │ access→slot table  64 B       │
+//              │ TLB geometry       64 B       │
+//              ├──────────────────────────────┤
+//              │ batch: VA   u64 × BATCH_CAP   │
+//              │ batch: acc  u8  × BATCH_CAP   │
+//              │ batch: out  i64 × BATCH_CAP   │
+//              ├──────────────────────────────┤
+//              │ fast TLB: 9 slots × N × 16 B  │  (tag u64, addend u64)
+//              │ fast TLB fill list            │
+//              ├──────────────────────────────┤
+//              │ arch TLBs: 3 levels × SoA     │  (tags, frames, stamps u64; meta u32)
+//  CORE_END    ├──────────────────────────────┤
+//              │ guest RAM (default base)      │
+//              └──────────────────────────────┘
+
+export const CORE_BASE: usize = 0x10000;
+
+export const FAULT_OFFSET: usize = CORE_BASE;
+export const WALK_OFFSET: usize = FAULT_OFFSET + 64;
+export const COUNTERS_OFFSET: usize = WALK_OFFSET + 256;
+export const ACC_SLOT_OFFSET: usize = COUNTERS_OFFSET + 512;
+export const TLB_GEOMETRY_OFFSET: usize = ACC_SLOT_OFFSET + 64;
+
+// Walk steps: a count, then one record per level visited (root first).
+//  step record: level u32 @0, flags u32 @4 (WALK_STEP_*), entry address u64 @8,
+//               value before u64 @16, value after u64 @24.
+export const WALK_COUNT: usize = 0;
+export const WALK_STEPS: usize = 8;
+export const WALK_STEP_SIZE: usize = 32;
+export const WALK_STEP_LEVEL: usize = 0;
+export const WALK_STEP_FLAGS: usize = 4;
+export const WALK_STEP_ADDR: usize = 8;
+export const WALK_STEP_BEFORE: usize = 16;
+export const WALK_STEP_AFTER: usize = 24;
+export const WALK_MAX_STEPS: u32 = 6;
+/** The step read a PAE PDPTE register, not memory. */
+export const WALK_STEP_REGISTER: u32 = 1;
+/** The step's entry was 4 bytes (32-bit paging). */
+export const WALK_STEP_NARROW: u32 = 2;
+
+// Counters: one block of COUNTER_FIELDS u64 per TLB level, then the totals block.
+export const TLB_FAST: u32 = 0;
+export const TLB_ITLB: u32 = 1;
+export const TLB_DTLB: u32 = 2;
+export const TLB_STLB: u32 = 3;
+export const TLB_LEVELS: u32 = 4;
+export const CNT_HITS: u32 = 0;
+export const CNT_MISSES: u32 = 1;
+export const CNT_WALKS: u32 = 2;
+export const CNT_FAULTS: u32 = 3;
+export const CNT_EVICTIONS: u32 = 4;
+export const COUNTER_FIELDS: u32 = 8;
+export const TOTALS_BLOCK: u32 = TLB_LEVELS;
+export const TOT_TRANSLATIONS: u32 = 0;
+export const TOT_WALKS: u32 = 1;
+export const TOT_FAULTS: u32 = 2;
+export const TOT_ENTRY_READS: u32 = 3;
+export const TOT_AD_WRITES: u32 = 4;
+export const TOT_INVALIDATIONS: u32 = 5;
+
+// Batches cross the boundary once per call; 4096+ items amortise the call to noise.
+export const BATCH_CAPACITY: u32 = 65536;
+export const BATCH_VA_OFFSET: usize = CORE_BASE + 0x10000;
+export const BATCH_ACC_OFFSET: usize = BATCH_VA_OFFSET + <usize>BATCH_CAPACITY * 8;
+export const BATCH_OUT_OFFSET: usize = BATCH_ACC_OFFSET + <usize>BATCH_CAPACITY;
+
+// Fast TLB: 3 contexts (user, supervisor, supervisor with EFLAGS.AC=1) × 3 access kinds.
+export const FAST_SLOTS: u32 = 9;
+export const FAST_ENTRY_SIZE: usize = 16;
+export const FAST_MAX_ENTRIES: u32 = 1 << 16;
+export const FAST_OFFSET: usize = BATCH_OUT_OFFSET + <usize>BATCH_CAPACITY * 8;
+export const FAST_LIST_CAPACITY: u32 = 16384;
+export const FAST_LIST_OFFSET: usize = FAST_OFFSET + <usize>(FAST_SLOTS * FAST_MAX_ENTRIES) * FAST_ENTRY_SIZE;
+
+// Architectural TLBs (L1 iTLB, L1 dTLB, STLB), structure of arrays per level so a
+// set's tags share cache lines.
+export const ARCH_MAX_ENTRIES: u32 = 1 << 16;
+export const ARCH_LEVEL_BYTES: usize = <usize>ARCH_MAX_ENTRIES * (8 + 8 + 8 + 4);
+export const ARCH_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
+export const ARCH_TAGS: usize = 0;
+export const ARCH_FRAMES: usize = <usize>ARCH_MAX_ENTRIES * 8;
+export const ARCH_STAMPS: usize = <usize>ARCH_MAX_ENTRIES * 16;
+export const ARCH_META: usize = <usize>ARCH_MAX_ENTRIES * 24;
+
+/** First byte after the core's regions, 1 MiB aligned: the default RAM base. */
+export const CORE_END: usize = (ARCH_OFFSET + 3 * ARCH_LEVEL_BYTES + 0xfffff) & ~0xfffff;

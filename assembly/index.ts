@@ -1,0 +1,80 @@
+// The export list: everything the host sees. Constants are exported too, so the
+// TypeScript side never retypes an offset or a bit (src/core/constants.ts reads them).
+export * from "./constants/x86";
+export * from "./constants/access";
+export * from "./constants/fault";
+export * from "./constants/layout";
+
+import { CORE_END, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
+import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./state";
+import { resetCounters, counterAddr } from "./counters";
+import { fastConfigure } from "./tlb/fast";
+import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure } from "./tlb/arch";
+import { setTlbKind, translateOne, fastHits, fastLookups } from "./translate";
+import { walk } from "./walk/x86";
+import { TRANSLATE_FAULT } from "./constants/fault";
+
+export { translateBatch } from "./batch";
+export { writeCr3, writeControl, writePkru, writeAc, invlpg, invpcid, flushAll, loadState } from "./control";
+
+/** Where AssemblyScript's static data ends; the host checks it lies below CORE_BASE. */
+export function staticDataEnd(): usize { return __heap_base; }
+export function defaultRamBase(): usize { return CORE_END; }
+
+/**
+ * Set up the machine. `tlbKind`: 0 none, 1 fast, 2 arch. Geometry is validated by the
+ * host (src/config.ts) before it gets here.
+ */
+export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, quirks: u32, features: u32,
+                          tlbKind: u32, fastEntries: u32,
+                          itlbEntries: u32, itlbWays: u32, dtlbEntries: u32, dtlbWays: u32,
+                          stlbEntries: u32, stlbWays: u32): void {
+  setConfig(maxPhyAddr, quirks, features, ramBaseOffset, ramBytes);
+  setTlbKind(tlbKind);
+  fastConfigure(fastEntries);
+  archConfigure(ARCH_ITLB, itlbEntries, itlbWays);
+  archConfigure(ARCH_DTLB, dtlbEntries, dtlbWays);
+  archConfigure(ARCH_STLB, stlbEntries, stlbWays);
+  resetCounters();
+}
+
+export { resetCounters };
+
+/** Per-call translation of the VA (lo, hi): the PA (RAM is below 4 GiB, so it fits a u32) or TRANSLATE_FAULT. */
+export function translate(lo: u32, hi: u32, acc: u32): i32 {
+  const r = translateOne((<u64>hi << 32) | <u64>lo, acc);
+  return r < 0 ? TRANSLATE_FAULT : <i32>r;
+}
+
+/**
+ * A walk outside the TLBs, recording every step in the walk-steps region. `update`:
+ * set A/D bits as the hardware would (false: a side-effect-free peek). Returns 0 or
+ * TRANSLATE_FAULT; the PA is then read with `lastWalkPa*`.
+ */
+export function walkOnce(lo: u32, hi: u32, acc: u32, update: bool): i32 {
+  return walk((<u64>hi << 32) | <u64>lo, acc, update);
+}
+import { walkPa, walkPageShift, walkRw, walkUs, walkXd, walkKey, walkGlobal, walkDirty } from "./walk/x86";
+export function lastWalkPaLo(): u32 { return <u32>walkPa; }
+export function lastWalkPaHi(): u32 { return <u32>(walkPa >> 32); }
+/** Attributes of the last successful walk: bit 0 R/W, 1 U/S, 2 XD, 3 G, 4 D, bits 8..11 key, 16..23 page shift. */
+export function lastWalkAttributes(): u32 {
+  return (walkRw ? 1 : 0) | (walkUs ? 2 : 0) | (walkXd ? 4 : 0) | (walkGlobal ? 8 : 0) | (walkDirty ? 16 : 0)
+    | (walkKey << 8) | (walkPageShift << 16);
+}
+
+// Control-state readers (u64 as lo/hi halves: no BigInt across the boundary).
+export function getCr0Lo(): u32 { return <u32>cr0; }
+export function getCr3Lo(): u32 { return <u32>cr3; }
+export function getCr3Hi(): u32 { return <u32>(cr3 >> 32); }
+export function getCr4Lo(): u32 { return <u32>cr4; }
+export function getEferLo(): u32 { return <u32>efer; }
+export function getPkru(): u32 { return pkru; }
+export function getAc(): bool { return eflagsAc; }
+export function getMode(): u32 { return mode; }
+export function getRamBase(): usize { return ramBase; }
+
+/** The fast TLB's hit counter is derived (lookups − misses); write it into its counter slot before the host reads. */
+export function syncCounters(): void {
+  store<u64>(counterAddr(TLB_FAST, CNT_HITS), fastHits());
+}

@@ -1,0 +1,99 @@
+// Control state of the modelled CPU and the values derived from it. Derived values
+// (mode, masks) are recomputed by `deriveState` whenever a control register changes,
+// so the walker reads plain globals.
+import {
+  CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
+  EFER_LMA, EFER_NXE, FEATURE_PAGES_1G, MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_NONE, MODE_PAE,
+  PTE_XD, QUIRKS_SDM, CR3_PCID_MASK,
+} from "./constants/x86";
+import { CORE_END } from "./constants/layout";
+
+// Raw registers.
+export let cr0: u64 = 0;
+export let cr3: u64 = 0;
+export let cr4: u64 = 0;
+export let efer: u64 = 0;
+export let pkru: u32 = 0;
+export let eflagsAc: bool = false;
+
+// Configuration (set once by `configure`).
+export let maxPhyAddr: u32 = 40;
+export let quirks: u32 = QUIRKS_SDM;
+export let features: u32 = FEATURE_PAGES_1G;
+export let ramBase: usize = CORE_END;
+export let ramSize: u64 = 0;
+
+// Derived.
+export let mode: u32 = MODE_NONE;
+export let ia32e: bool = false;
+export let nxActive: bool = false;   // bit 63 is XD (PAE/IA-32e with EFER.NXE)
+export let wp: bool = false;
+export let pse: bool = false;
+export let pge: bool = false;
+export let smep: bool = false;
+export let smap: bool = false;
+export let pkeysActive: bool = false; // CR4.PKE in IA-32e mode
+export let pcide: bool = false;
+export let currentPcid: u32 = 0;
+/** Bits M-1:12 of an entry: a 4 KiB-aligned physical address. */
+export let addrMask: u64 = 0;
+/** Reserved bits of every present 8-byte entry: 51:M (IA-32e) or 62:M (PAE), plus 63 without NXE. */
+export let rsvdHigh: u64 = 0;
+/** Root table base from CR3. */
+export let rootBase: u64 = 0;
+
+// PAE PDPTE registers, loaded at MOV to CR3 (SDM §4.4.1).
+export let pdpte0: u64 = 0;
+export let pdpte1: u64 = 0;
+export let pdpte2: u64 = 0;
+export let pdpte3: u64 = 0;
+
+export function setRegisters(newCr0: u64, newCr3: u64, newCr4: u64, newEfer: u64): void {
+  cr0 = newCr0; cr3 = newCr3; cr4 = newCr4; efer = newEfer;
+  deriveState();
+}
+export function setCr3Raw(v: u64): void { cr3 = v; deriveState(); }
+export function setPkru(v: u32): void { pkru = v; }
+export function setAc(v: bool): void { eflagsAc = v; }
+export function setConfig(maxPhy: u32, q: u32, feat: u32, base: usize, size: u64): void {
+  maxPhyAddr = maxPhy; quirks = q; features = feat; ramBase = base; ramSize = size;
+  deriveState();
+}
+export function setPdptes(a: u64, b: u64, c: u64, d: u64): void {
+  pdpte0 = a; pdpte1 = b; pdpte2 = c; pdpte3 = d;
+}
+
+export function pdpteRegister(i: u32): u64 {
+  return i == 0 ? pdpte0 : i == 1 ? pdpte1 : i == 2 ? pdpte2 : pdpte3;
+}
+
+export function modeOf(c0: u64, c4: u64, ef: u64): u32 {
+  if ((c0 & CR0_PG) == 0) return MODE_NONE;
+  if ((c4 & CR4_PAE) == 0) return MODE_LEGACY32;
+  if ((ef & EFER_LMA) == 0) return MODE_PAE;
+  return (c4 & CR4_LA57) != 0 ? MODE_5LEVEL : MODE_4LEVEL;
+}
+
+export function deriveState(): void {
+  mode = modeOf(cr0, cr4, efer);
+  ia32e = mode == MODE_4LEVEL || mode == MODE_5LEVEL;
+  nxActive = mode >= MODE_PAE && (efer & EFER_NXE) != 0;
+  wp = (cr0 & CR0_WP) != 0;
+  pse = (cr4 & CR4_PSE) != 0;
+  pge = (cr4 & CR4_PGE) != 0;
+  smep = (cr4 & CR4_SMEP) != 0;
+  smap = (cr4 & CR4_SMAP) != 0;
+  pkeysActive = ia32e && (cr4 & CR4_PKE) != 0;
+  pcide = ia32e && (cr4 & CR4_PCIDE) != 0;
+  currentPcid = pcide ? <u32>(cr3 & CR3_PCID_MASK) : 0;
+  const physLimit: u64 = (<u64>1 << maxPhyAddr) - 1;
+  addrMask = physLimit & ~(<u64>0xfff);
+  const top: u64 = mode == MODE_PAE ? (<u64>1 << 63) - 1 : (<u64>1 << 52) - 1;
+  rsvdHigh = top & ~physLimit;
+  if (!nxActive) rsvdHigh |= PTE_XD;
+  if (mode == MODE_LEGACY32) rootBase = cr3 & 0xfffff000;
+  else if (mode == MODE_PAE) rootBase = cr3 & 0xffffffe0;
+  else rootBase = cr3 & addrMask;
+}
+
+export function has1GPages(): bool { return (features & FEATURE_PAGES_1G) != 0; }

@@ -1,0 +1,163 @@
+// Architectural TLB model (tlb.md §5.1, trace-replay.md §5): L1 iTLB, L1 dTLB and a
+// shared STLB, each `entries/ways` set-associative (sets need not be a power of two;
+// set = vpn mod sets) with true LRU. Entries hold raw translation data — frame,
+// page-size class, accumulated R/W, U/S, XD, key, D, G and the PCID — and rights are
+// evaluated at access time (rights.ts), so control-register changes need no flush.
+//
+//  meta (u32):
+//   31  23 22  21 20   17  16   15   14  13  12  11      0
+//  ┌──────┬──────┬───────┬────┬────┬───┬───┬───┬─────────┐
+//  │  0   │class │  key  │ G  │ D  │XD │U/S│R/W│  PCID   │
+//  └──────┴──────┴───────┴────┴────┴───┴───┴───┴─────────┘
+//  tag (u64): vpn << 2 | class, where vpn = va >> shift(class); −1 = empty.
+import {
+  ARCH_FRAMES, ARCH_LEVEL_BYTES, ARCH_META, ARCH_OFFSET, ARCH_STAMPS, ARCH_TAGS, CNT_EVICTIONS,
+  TLB_GEOMETRY_OFFSET, TOT_INVALIDATIONS,
+} from "../constants/layout";
+import { count, countTotal } from "../counters";
+
+export const ARCH_ITLB: u32 = 0;
+export const ARCH_DTLB: u32 = 1;
+export const ARCH_STLB: u32 = 2;
+export const ARCH_LEVEL_COUNT: u32 = 3;
+
+export const META_PCID_MASK: u32 = 0xfff;
+export const META_RW: u32 = 1 << 12;
+export const META_US: u32 = 1 << 13;
+export const META_XD: u32 = 1 << 14;
+export const META_DIRTY: u32 = 1 << 15;
+export const META_GLOBAL: u32 = 1 << 16;
+export const META_KEY_SHIFT: u32 = 17;
+export const META_CLASS_SHIFT: u32 = 21;
+
+// Page-size classes.
+export const CLASS_4K: u32 = 0;
+export const CLASS_2M: u32 = 1;
+export const CLASS_4M: u32 = 2;
+export const CLASS_1G: u32 = 3;
+@inline export function classShift(cls: u32): u64 {
+  return cls == CLASS_4K ? 12 : cls == CLASS_2M ? 21 : cls == CLASS_4M ? 22 : 30;
+}
+export function classOfShift(shift: u32): u32 {
+  return shift == 12 ? CLASS_4K : shift == 21 ? CLASS_2M : shift == 22 ? CLASS_4M : CLASS_1G;
+}
+
+const EMPTY: u64 = 0xffffffffffffffff;
+// Geometry record per level (16 B): sets, ways, mask (sets−1 when a power of two, else 0),
+// classes present (a bitmask, so lookups probe only the sizes ever inserted).
+@inline function geo(l: u32): usize { return TLB_GEOMETRY_OFFSET + (l << 4); }
+@inline function base(l: u32): usize { return ARCH_OFFSET + <usize>l * ARCH_LEVEL_BYTES; }
+@inline export function tagAddr(l: u32, i: u32): usize { return base(l) + ARCH_TAGS + (<usize>i << 3); }
+@inline export function frameAddr(l: u32, i: u32): usize { return base(l) + ARCH_FRAMES + (<usize>i << 3); }
+@inline function stampAddr(l: u32, i: u32): usize { return base(l) + ARCH_STAMPS + (<usize>i << 3); }
+@inline export function metaAddr(l: u32, i: u32): usize { return base(l) + ARCH_META + (<usize>i << 2); }
+
+let lruClock: u64 = 0;
+
+export function archConfigure(l: u32, entries: u32, ways: u32): void {
+  const sets = entries / ways;
+  store<u32>(geo(l), sets);
+  store<u32>(geo(l) + 4, ways);
+  store<u32>(geo(l) + 8, (sets & (sets - 1)) == 0 ? sets - 1 : 0);
+  archFlushLevel(l);
+}
+
+@inline function setOf(l: u32, vpn: u64): u32 {
+  const mask = load<u32>(geo(l) + 8);
+  const sets = load<u32>(geo(l));
+  return mask != 0 || sets == 1 ? <u32>vpn & mask : <u32>(vpn % <u64>sets);
+}
+
+/** Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1. */
+export function archLookup(l: u32, va: u64, pcid: u32): i32 {
+  const classes = load<u32>(geo(l) + 12);
+  const ways = load<u32>(geo(l) + 4);
+  for (let cls: u32 = 0; cls < 4; cls++) {
+    if ((classes & (1 << cls)) == 0) continue;
+    const vpn = va >> classShift(cls);
+    const tag = (vpn << 2) | <u64>cls;
+    const first = setOf(l, vpn) * ways;
+    for (let i = first; i < first + ways; i++) {
+      if (load<u64>(tagAddr(l, i)) != tag) continue;
+      const meta = load<u32>(metaAddr(l, i));
+      if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
+    }
+  }
+  return -1;
+}
+
+/** Make entry `i` the most recently used of its set. */
+@inline export function archTouch(l: u32, i: u32): void { store<u64>(stampAddr(l, i), ++lruClock); }
+
+/** Insert a translation (the caller knows it is absent): an empty way, else the LRU way is evicted. */
+export function archInsert(l: u32, va: u64, cls: u32, frame: u64, meta: u32): u32 {
+  const ways = load<u32>(geo(l) + 4);
+  const vpn = va >> classShift(cls);
+  const first = setOf(l, vpn) * ways;
+  let victim = first;
+  let oldest: u64 = EMPTY;
+  for (let i = first; i < first + ways; i++) {
+    if (load<u64>(tagAddr(l, i)) == EMPTY) { victim = i; oldest = 0; break; }
+    const s = load<u64>(stampAddr(l, i));
+    if (s < oldest) { oldest = s; victim = i; }
+  }
+  if (oldest != 0) count(1 + l, CNT_EVICTIONS);
+  store<u64>(tagAddr(l, victim), (vpn << 2) | <u64>cls);
+  store<u64>(frameAddr(l, victim), frame);
+  store<u32>(metaAddr(l, victim), meta | (cls << META_CLASS_SHIFT));
+  store<u64>(stampAddr(l, victim), ++lruClock);
+  store<u32>(geo(l) + 12, load<u32>(geo(l) + 12) | (1 << cls));
+  return victim;
+}
+
+export function archFlushLevel(l: u32): void {
+  const entries = load<u32>(geo(l)) * load<u32>(geo(l) + 4);
+  memory.fill(tagAddr(l, 0), 0xff, <usize>entries << 3);
+  store<u32>(geo(l) + 12, 0);
+}
+
+export function archFlushAll(): void {
+  countTotal(TOT_INVALIDATIONS);
+  for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) archFlushLevel(l);
+}
+
+// Selective flush rules (x86.md §11).
+export const KEEP_GLOBALS: u32 = 1;     // global entries survive
+export const ONLY_PCID: u32 = 2;        // only entries tagged with `pcid` (and, unless KEEP_GLOBALS, globals)
+
+/** Flush every entry of every level that the rule selects. */
+export function archFlushWhere(rule: u32, pcid: u32): void {
+  countTotal(TOT_INVALIDATIONS);
+  for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
+    const entries = load<u32>(geo(l)) * load<u32>(geo(l) + 4);
+    for (let i: u32 = 0; i < entries; i++) {
+      if (load<u64>(tagAddr(l, i)) == EMPTY) continue;
+      if (selected(load<u32>(metaAddr(l, i)), rule, pcid)) store<u64>(tagAddr(l, i), EMPTY);
+    }
+  }
+}
+
+@inline function selected(meta: u32, rule: u32, pcid: u32): bool {
+  if ((meta & META_GLOBAL) != 0) return (rule & KEEP_GLOBALS) == 0;
+  return (rule & ONLY_PCID) == 0 || (meta & META_PCID_MASK) == pcid;
+}
+
+/** Flush the entries (every size class) that translate the page of `va`, chosen by `rule`. */
+export function archFlushPage(va: u64, rule: u32, pcid: u32): void {
+  countTotal(TOT_INVALIDATIONS);
+  for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
+    const classes = load<u32>(geo(l) + 12);
+    const ways = load<u32>(geo(l) + 4);
+    for (let cls: u32 = 0; cls < 4; cls++) {
+      if ((classes & (1 << cls)) == 0) continue;
+      const vpn = va >> classShift(cls);
+      const tag = (vpn << 2) | <u64>cls;
+      const first = setOf(l, vpn) * ways;
+      for (let i = first; i < first + ways; i++) {
+        if (load<u64>(tagAddr(l, i)) == tag && selected(load<u32>(metaAddr(l, i)), rule, pcid)) {
+          store<u64>(tagAddr(l, i), EMPTY);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,94 @@
+// Fast TLB for emulators (QEMU softmmu style, tlb.md §4.1): direct-mapped, one tag
+// array per (context, access kind), so a hit is one load, one compare and one add.
+// Permission and dirty state are folded into *which* arrays hold the page: a page
+// sits in the write array only after a walk has set D, so the first store to a clean
+// page re-walks. Contexts: 0 user, 1 supervisor (or implicit), 2 supervisor with
+// EFLAGS.AC=1 — the only input SMAP reads that changes often.
+//
+//  entry (16 B):  ┌────────────────────┬──────────────────────────┐
+//                 │ tag: page VA (u64) │ addend: PA page − VA page │   tag −1 = empty
+//                 └────────────────────┴──────────────────────────┘
+// Large pages are installed per 4 KiB piece; an INVLPG while any is installed flushes
+// everything (QEMU does the same). Flushes visit only the entries filled since the
+// last flush (v86's filled-slot list) unless the list overflowed.
+import { ACC_COUNT, ACC_IMPLICIT, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "../constants/access";
+import {
+  ACC_SLOT_OFFSET, CNT_EVICTIONS, FAST_ENTRY_SIZE, FAST_LIST_CAPACITY, FAST_LIST_OFFSET,
+  FAST_OFFSET, FAST_SLOTS, TLB_FAST, TOT_INVALIDATIONS,
+} from "../constants/layout";
+import { eflagsAc } from "../state";
+import { rightsCheck } from "../rights";
+import { walkDirty, walkKey, walkPa, walkPageShift, walkRw, walkUs, walkXd } from "../walk/x86";
+import { count, countTotal } from "../counters";
+
+export let fastEntries: u32 = 4096;
+export let fastMask: u32 = 4095;
+let listLength: u32 = 0;
+let listOverflow: bool = false;
+let largeInstalled: bool = false;
+
+const EMPTY: u64 = 0xffffffffffffffff;
+
+export function fastConfigure(entries: u32): void {
+  fastEntries = entries;
+  fastMask = entries - 1;
+  rebuildSlotTable();
+  listOverflow = true;
+  fastFlushAll();
+}
+
+/** The access byte → base of its tag array (depends on EFLAGS.AC). */
+export function rebuildSlotTable(): void {
+  for (let acc: u32 = 0; acc < ACC_COUNT; acc++) {
+    const ctx: u32 = (acc & ACC_USER) != 0 ? 0 : ((acc & ACC_IMPLICIT) != 0 || !eflagsAc ? 1 : 2);
+    const slot = ctx * 3 + (acc & ACC_KIND_MASK);
+    const kindOk = (acc & ACC_KIND_MASK) != 3;
+    store<u32>(ACC_SLOT_OFFSET + (acc << 2), <u32>(kindOk ? FAST_OFFSET + <usize>(slot * fastEntries) * FAST_ENTRY_SIZE : FAST_OFFSET));
+  }
+}
+
+@inline export function fastEntryAddr(va: u64, acc: u32): usize {
+  return load<u32>(ACC_SLOT_OFFSET + (acc << 2)) + ((<u32>(va >> 12) & fastMask) << 4);
+}
+
+/** After a successful walk for `acc`: install the 4 KiB piece in every kind of the same context that its rights allow. */
+export function fastFill(va: u64, acc: u32): void {
+  if (walkPageShift > 12) largeInstalled = true;
+  const page = va & ~(<u64>0xfff);
+  const addend = (walkPa & ~(<u64>0xfff)) - page;
+  for (let kind: u32 = 0; kind < 3; kind++) {
+    const a = (acc & ~ACC_KIND_MASK) | kind;
+    if (kind == ACC_WRITE && !walkDirty) continue;
+    if (rightsCheck(a, walkRw, walkUs, walkXd, walkKey) != 0) continue;
+    const e = fastEntryAddr(va, a);
+    const old = load<u64>(e);
+    if (old == EMPTY) {
+      if (listLength < FAST_LIST_CAPACITY) store<u32>(FAST_LIST_OFFSET + (listLength++ << 2), <u32>e);
+      else listOverflow = true;
+    } else if (old != page) count(TLB_FAST, CNT_EVICTIONS);
+    store<u64>(e, page);
+    store<u64>(e + 8, addend);
+  }
+}
+
+export function fastFlushAll(): void {
+  countTotal(TOT_INVALIDATIONS);
+  if (listOverflow) {
+    memory.fill(FAST_OFFSET, 0xff, <usize>(FAST_SLOTS * fastEntries) * FAST_ENTRY_SIZE);
+  } else {
+    for (let i: u32 = 0; i < listLength; i++) store<u64>(load<u32>(FAST_LIST_OFFSET + (i << 2)), EMPTY);
+  }
+  listLength = 0;
+  listOverflow = false;
+  largeInstalled = false;
+}
+
+/** Drop every context's entries for the page of `va` (INVLPG, #PF delivery). */
+export function fastFlushPage(va: u64): void {
+  if (largeInstalled) { fastFlushAll(); return; }
+  countTotal(TOT_INVALIDATIONS);
+  const idx = <u32>(va >> 12) & fastMask;
+  for (let slot: u32 = 0; slot < FAST_SLOTS; slot++) {
+    store<u64>(FAST_OFFSET + <usize>(slot * fastEntries + idx) * FAST_ENTRY_SIZE, EMPTY);
+  }
+}

@@ -1,0 +1,144 @@
+// translate: the TLB first, else the walk and a fill; or the fault record and
+// TRANSLATE_FAULT. Three TLB kinds, chosen at configuration: none (walk every access),
+// fast (emulators) and arch (the study model). Results are i64: a physical address, or
+// TRANSLATE_FAULT.
+import { ACC_FETCH, ACC_KIND_MASK, ACC_WRITE } from "./constants/access";
+import { FAULT_PF } from "./constants/fault";
+import {
+  CNT_FAULTS, CNT_HITS, CNT_MISSES, CNT_WALKS, TLB_DTLB, TLB_FAST, TLB_ITLB, TLB_STLB, TOT_FAULTS,
+  TOT_TRANSLATIONS, TOT_WALKS,
+} from "./constants/layout";
+import { PF_P } from "./constants/x86";
+import { count, countTotal, counterAddr } from "./counters";
+import { currentPcid, ia32e, nxActive } from "./state";
+import { walk, walkDirty, walkGlobal, walkKey, walkPa, walkPageShift, walkRw, walkUs, walkXd } from "./walk/x86";
+import { failPf, faultKind } from "./fault";
+import { rightsCheck } from "./rights";
+import { fastEntryAddr, fastFill, fastFlushPage } from "./tlb/fast";
+import {
+  ARCH_DTLB, ARCH_ITLB, ARCH_STLB, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_PCID_MASK, META_RW,
+  META_US, META_XD, archFlushPage, archInsert, archLookup, archTouch, classOfShift, classShift,
+  frameAddr, metaAddr, META_CLASS_SHIFT, ONLY_PCID,
+} from "./tlb/arch";
+
+export const TLB_KIND_NONE: u32 = 0;
+export const TLB_KIND_FAST: u32 = 1;
+export const TLB_KIND_ARCH: u32 = 2;
+export let tlbKind: u32 = TLB_KIND_FAST;
+export function setTlbKind(k: u32): void { tlbKind = k; }
+
+/** Lookups made through the fast TLB's hit path (misses are counted in memory); hits = lookups − misses. */
+export let fastLookups: u64 = 0;
+export function addFastLookups(n: u64): void { fastLookups += n; }
+
+const FAULT: i64 = -1;
+
+/** Whole translation of one access, whatever the TLB kind. */
+export function translateOne(va: u64, acc: u32): i64 {
+  if (tlbKind == TLB_KIND_FAST) {
+    fastLookups++;
+    const e = fastEntryAddr(va, acc);
+    if (load<u64>(e) == (va & ~(<u64>0xfff))) return <i64>(va + load<u64>(e + 8));
+    return fastSlow(va, acc);
+  }
+  if (tlbKind == TLB_KIND_ARCH) return archTranslate(va, acc);
+  countTotal(TOT_TRANSLATIONS);
+  countTotal(TOT_WALKS);
+  if (walk(va, acc, true) != 0) { countTotal(TOT_FAULTS); return FAULT; }
+  return <i64>walkPa;
+}
+
+/** Fast-TLB miss: walk, fill, or deliver the fault (which drops the page's entries, x86.md §11). */
+export function fastSlow(va: u64, acc: u32): i64 {
+  count(TLB_FAST, CNT_MISSES);
+  count(TLB_FAST, CNT_WALKS);
+  countTotal(TOT_WALKS);
+  if (walk(va, acc, true) != 0) {
+    count(TLB_FAST, CNT_FAULTS);
+    countTotal(TOT_FAULTS);
+    if (faultKind() == FAULT_PF) fastFlushPage(va);
+    return FAULT;
+  }
+  fastFill(va, acc);
+  return <i64>walkPa;
+}
+
+// ── architectural TLB ────────────────────────────────────────────────────────────
+
+function archTranslate(va0: u64, acc: u32): i64 {
+  countTotal(TOT_TRANSLATIONS);
+  const va = ia32e ? va0 : va0 & 0xffffffff;
+  const kind = acc & ACC_KIND_MASK;
+  const l1 = kind == ACC_FETCH ? ARCH_ITLB : ARCH_DTLB;
+  const block = kind == ACC_FETCH ? TLB_ITLB : TLB_DTLB;
+  const pcid = currentPcid;
+  const i = archLookup(l1, va, pcid);
+  if (i >= 0) {
+    count(block, CNT_HITS);
+    archTouch(l1, <u32>i);
+    return useEntry(l1, <u32>i, va, acc, block);
+  }
+  count(block, CNT_MISSES);
+  const j = archLookup(ARCH_STLB, va, pcid);
+  if (j >= 0) {
+    count(TLB_STLB, CNT_HITS);
+    archTouch(ARCH_STLB, <u32>j);
+    const meta = load<u32>(metaAddr(ARCH_STLB, <u32>j));
+    const cls = meta >> META_CLASS_SHIFT;
+    const k = archInsert(l1, va, cls, load<u64>(frameAddr(ARCH_STLB, <u32>j)), meta & ~(3 << META_CLASS_SHIFT));
+    return useEntry(l1, k, va, acc, block);
+  }
+  count(TLB_STLB, CNT_MISSES);
+  return archWalkAndFill(va, acc, block, true);
+}
+
+/** A hit: rights from the cached raw bits; a store through a clean entry walks again to set D. */
+function useEntry(l: u32, i: u32, va: u64, acc: u32, block: u32): i64 {
+  const meta = load<u32>(metaAddr(l, i));
+  const xd = (meta & META_XD) != 0 && nxActive;
+  const r = rightsCheck(acc, (meta & META_RW) != 0, (meta & META_US) != 0, xd, (meta >> META_KEY_SHIFT) & 15);
+  if (r != 0) {
+    // A fault from a cached entry (possibly stale: a spurious #PF); its delivery drops the page.
+    count(block, CNT_FAULTS);
+    countTotal(TOT_FAULTS);
+    archFlushPage(va, ONLY_PCID, currentPcid);
+    return <i64>failPf(va, acc, r | PF_P, 0);
+  }
+  if ((acc & ACC_KIND_MASK) == ACC_WRITE && (meta & META_DIRTY) == 0) {
+    archFlushPage(va, ONLY_PCID, currentPcid);
+    return archWalkAndFill(va, acc, block, false);
+  }
+  const shift = classShift(meta >> META_CLASS_SHIFT);
+  return <i64>(load<u64>(frameAddr(l, i)) | (va & ((<u64>1 << shift) - 1)));
+}
+
+function archWalkAndFill(va: u64, acc: u32, block: u32, stlbMiss: bool): i64 {
+  count(block, CNT_WALKS);
+  if (stlbMiss) count(TLB_STLB, CNT_WALKS);
+  countTotal(TOT_WALKS);
+  if (walk(va, acc, true) != 0) {
+    count(block, CNT_FAULTS);
+    if (stlbMiss) count(TLB_STLB, CNT_FAULTS);
+    countTotal(TOT_FAULTS);
+    if (faultKind() == FAULT_PF) archFlushPage(va, ONLY_PCID, currentPcid);
+    return FAULT;
+  }
+  const cls = classOfShift(walkPageShift);
+  const frame = walkPa & ~((<u64>1 << classShift(cls)) - 1);
+  let meta: u32 = currentPcid & META_PCID_MASK;
+  if (walkRw) meta |= META_RW;
+  if (walkUs) meta |= META_US;
+  if (walkXd) meta |= META_XD;
+  if (walkDirty) meta |= META_DIRTY;
+  if (walkGlobal) meta |= META_GLOBAL;
+  meta |= walkKey << META_KEY_SHIFT;
+  archInsert(ARCH_STLB, va, cls, frame, meta);
+  const l1 = (acc & ACC_KIND_MASK) == ACC_FETCH ? ARCH_ITLB : ARCH_DTLB;
+  archInsert(l1, va, cls, frame, meta);
+  return <i64>walkPa;
+}
+
+/** Fast-TLB hit count for the host: lookups − misses. */
+export function fastHits(): u64 {
+  return fastLookups - load<u64>(counterAddr(TLB_FAST, CNT_MISSES));
+}

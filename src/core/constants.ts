@@ -1,0 +1,33 @@
+// Constants and offsets come from the core's exports (assembly/constants/*): one source
+// of truth. `num` holds every constant as a JS number (exact for all offsets, bits
+// below 2^53 and the power of two 2^63), `big` as a BigInt for 64-bit mask arithmetic.
+// Unknown names throw, so a typo cannot silently read `undefined`.
+
+import type { ConstantName } from "./constantNames.generated.js";
+
+export type { ConstantName };
+export interface CoreConstants {
+  readonly num: Readonly<Record<ConstantName, number>>;
+  readonly big: Readonly<Record<ConstantName, bigint>>;
+}
+
+function strict<T>(values: Record<string, T>, what: string): Readonly<Record<ConstantName, T>> {
+  return new Proxy(Object.freeze(values), {
+    get(target, name) {
+      if (typeof name === "string" && !(name in target)) throw new Error(`no core constant named ${name} (${what})`);
+      return target[name as string];
+    },
+  }) as Readonly<Record<ConstantName, T>>;
+}
+
+export function readConstants(raw: WebAssembly.Exports): CoreConstants {
+  const num: Record<string, number> = {};
+  const big: Record<string, bigint> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (!(value instanceof WebAssembly.Global)) continue;
+    const v = value.value as number | bigint;
+    num[name] = Number(v);
+    big[name] = BigInt(v);
+  }
+  return { num: strict(num, "number"), big: strict(big, "bigint") };
+}

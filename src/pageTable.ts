@@ -1,0 +1,153 @@
+// A page-table builder for tests, demos and users: allocates table pages from a frame
+// range of guest RAM and writes entries in the format of the machine's paging mode.
+import type { Machine } from "./machine.js";
+import type { PagingMode } from "./config.js";
+import { ConfigError } from "./config.js";
+
+export interface MapFlags {
+  write?: boolean;       // R/W (default true)
+  user?: boolean;        // U/S (default false)
+  nx?: boolean;          // XD (PAE/IA-32e)
+  global?: boolean;      // G
+  accessed?: boolean;    // A preset
+  dirty?: boolean;       // D preset
+  pwt?: boolean;
+  pcd?: boolean;
+  /** Protection key 0..15 (IA-32e leaves). */
+  key?: number;
+}
+
+export type PageSize = 4096 | 0x200000 | 0x400000 | 0x40000000;
+export const PAGE_4K = 4096;
+export const PAGE_2M = 0x200000;
+export const PAGE_4M = 0x400000;
+export const PAGE_1G = 0x40000000;
+
+/** Flags of the non-leaf entries the builder creates: present, writable, user (rights are decided at the leaf). */
+const TABLE_FLAGS: MapFlags = { write: true, user: true };
+
+export class PageTableBuilder {
+  readonly mode: PagingMode;
+  /** Physical address of the root table (what CR3 points at). */
+  readonly root: number;
+  private next: number;
+
+  /** Tables are allocated upward from `allocBase` (4 KiB aligned) up to `allocLimit`. */
+  constructor(readonly machine: Machine, opts: { allocBase?: number; allocLimit?: number; mode?: PagingMode } = {}) {
+    this.mode = opts.mode ?? machine.mode;
+    if (this.mode === "none") throw new ConfigError("mode: paging is off; there is no page table to build");
+    this.next = opts.allocBase ?? 0x100000;
+    this.limit = opts.allocLimit ?? machine.ramBytes;
+    if (this.next % 4096 !== 0) throw new ConfigError(`allocBase: 0x${this.next.toString(16)} is not 4 KiB aligned`);
+    this.root = this.allocTable();
+  }
+  private readonly limit: number;
+
+  /** Allocate and zero one 4 KiB page of RAM. */
+  allocTable(): number {
+    if (this.next + 4096 > this.limit) throw new RangeError(`page-table allocator is out of RAM at 0x${this.next.toString(16)}`);
+    const pa = this.next;
+    this.next += 4096;
+    this.machine.phys.zero(pa, 4096);
+    return pa;
+  }
+
+  /** The value CR3 needs to point at this table. */
+  get cr3(): bigint { return BigInt(this.root); }
+
+  private get entrySize(): number { return this.mode === "legacy32" ? 4 : 8; }
+
+  private levels(): number { return this.mode === "5level" ? 5 : this.mode === "4level" ? 4 : this.mode === "pae" ? 3 : 2; }
+
+  private index(va: bigint, level: number): number {
+    if (this.mode === "legacy32") return Number((va >> (level === 2 ? 22n : 12n)) & 1023n);
+    if (this.mode === "pae" && level === 3) return Number((va >> 30n) & 3n);
+    return Number((va >> BigInt(12 + 9 * (level - 1))) & 511n);
+  }
+
+  private leafLevel(size: PageSize): number {
+    if (size === PAGE_4K) return 1;
+    if (size === PAGE_4M && this.mode === "legacy32") return 2;
+    if (size === PAGE_2M && this.mode !== "legacy32") return 2;
+    if (size === PAGE_1G && (this.mode === "4level" || this.mode === "5level")) return 3;
+    throw new ConfigError(`size: ${size} is not a page size of ${this.mode} paging`);
+  }
+
+  /** Encode flags into entry bits. `large` places PAT at bit 12 and sets PS. */
+  encode(pa: bigint, flags: MapFlags, leaf: boolean, large: boolean): bigint {
+    const B = this.machine.k.big;
+    let e = pa | B.PTE_PRESENT;
+    if (flags.write ?? true) e |= B.PTE_WRITE;
+    if (flags.user) e |= B.PTE_USER;
+    if (flags.pwt) e |= B.PTE_PWT;
+    if (flags.pcd) e |= B.PTE_PCD;
+    if (flags.accessed) e |= B.PTE_ACCESSED;
+    if (leaf && flags.dirty) e |= B.PTE_DIRTY;
+    if (large) e |= B.PTE_PS;
+    if (leaf && flags.global) e |= B.PTE_GLOBAL;
+    if (flags.nx) {
+      if (this.mode === "legacy32") throw new ConfigError("nx: 32-bit paging has no XD bit");
+      e |= B.PTE_XD;
+    }
+    if (flags.key !== undefined) {
+      if (!Number.isInteger(flags.key) || flags.key < 0 || flags.key > 15) throw new ConfigError(`key: ${flags.key} is not 0..15`);
+      if (this.mode !== "4level" && this.mode !== "5level") throw new ConfigError("key: protection keys exist only in IA-32e paging");
+      e |= BigInt(flags.key) << BigInt(this.machine.k.num.PTE_PKEY_SHIFT);
+    }
+    return e;
+  }
+
+  /** Physical address of the entry for `va` at `level`, creating missing tables above it. */
+  entryAddress(va: bigint, level: number, create = true): number | null {
+    let table = this.root;
+    for (let l = this.levels(); l > level; l--) {
+      const ea = table + this.index(va, l) * this.entrySize;
+      let e = this.read(ea);
+      if ((e & 1n) === 0n) {
+        if (!create) return null;
+        const t = this.allocTable();
+        // A PAE PDPTE has only P (bits 1, 2, 5-8 are reserved).
+        e = this.mode === "pae" && l === 3 ? BigInt(t) | 1n : this.encode(BigInt(t), TABLE_FLAGS, false, false);
+        this.write(ea, e);
+      }
+      table = Number(e & this.addressMask(e, l));
+    }
+    return table + this.index(va, level) * this.entrySize;
+  }
+
+  private addressMask(e: bigint, _level: number): bigint {
+    if (this.mode === "legacy32") return 0xfffff000n;
+    void e;
+    return ((1n << BigInt(this.machine.maxPhyAddr)) - 1n) & ~0xfffn;
+  }
+
+  read(ea: number): bigint {
+    return this.entrySize === 4 ? BigInt(this.machine.phys.readU32(ea)) : this.machine.phys.readU64(ea);
+  }
+  write(ea: number, v: bigint): void {
+    if (this.entrySize === 4) this.machine.phys.writeU32(ea, Number(v & 0xffffffffn));
+    else this.machine.phys.writeU64(ea, v);
+  }
+
+  /** Map `size` bytes at `va` to `pa` with one leaf entry. Returns the leaf entry's physical address. */
+  map(va: number | bigint, pa: number | bigint, size: PageSize = PAGE_4K, flags: MapFlags = {}): number {
+    const v = BigInt(va), p = BigInt(pa), s = BigInt(size);
+    const level = this.leafLevel(size);
+    if (v % s !== 0n) throw new ConfigError(`va: 0x${v.toString(16)} is not aligned to the page size 0x${s.toString(16)}`);
+    if (p % s !== 0n) throw new ConfigError(`pa: 0x${p.toString(16)} is not aligned to the page size 0x${s.toString(16)}`);
+    const ea = this.entryAddress(v, level)!;
+    let frame = p;
+    if (this.mode === "legacy32" && size === PAGE_4M) {
+      // PSE-36: PA bits 39:32 go to entry bits 20:13.
+      frame = (p & 0xffc00000n) | (((p >> 32n) & 0xffn) << 13n);
+    }
+    this.write(ea, this.encode(frame, flags, true, level > 1));
+    return ea;
+  }
+
+  /** Clear the leaf entry for `va` (the caller invalidates the TLB, as an OS would). */
+  unmap(va: number | bigint, size: PageSize = PAGE_4K): void {
+    const ea = this.entryAddress(BigInt(va), this.leafLevel(size), false);
+    if (ea !== null) this.write(ea, 0n);
+  }
+}
