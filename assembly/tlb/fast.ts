@@ -65,7 +65,9 @@ export function fastFill(va: u64, acc: u32): void {
     if (old == EMPTY) {
       if (listLength < FAST_LIST_CAPACITY) store<u32>(FAST_LIST_OFFSET + (listLength++ << 2), <u32>e);
       else listOverflow = true;
-    } else if (old != page) count(TLB_FAST, CNT_EVICTIONS);
+    } else if (old != page && kind == (acc & ACC_KIND_MASK)) {
+      count(TLB_FAST, CNT_EVICTIONS);               // counted for the kind accessed, not the speculative fills
+    }
     store<u64>(e, page);
     store<u64>(e + 8, addend);
   }

@@ -127,7 +127,7 @@ function walkLong(va: u64, acc: u32, update: bool, base: u64, level: u32): i32 {
     let leaf = level == LEVEL_PT;
     if (level >= LEVEL_PML4) {
       rsvd |= PTE_PS;                               // no PS in PML4E/PML5E
-    } else if ((e & PTE_PS) != 0) {
+    } else if (level != LEVEL_PT && (e & PTE_PS) != 0) {
       if (level == LEVEL_PDPT) {
         if (!has1GPages()) rsvd |= PTE_PS;
         else {

@@ -1,0 +1,15 @@
+// wasm-mmu: the public API for Node (and, through the same modules, the browser bundle).
+export { Machine, MachineFault, splitVa, toBigVa } from "./machine.js";
+export type {
+  AccessKind, ControlFlags, ControlRegisters, Fault, MachineOptions, Translation, VirtualAddress, WalkStep, WalkTrace,
+} from "./machine.js";
+export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./pageTable.js";
+export type { MapFlags, PageSize } from "./pageTable.js";
+export { ConfigError, parseGeometry } from "./config.js";
+export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
+export { Batch } from "./batch.js";
+export type { TlbStats, LevelStats, TotalStats } from "./tlbStats.js";
+export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.js";
+export type { FaultKind, PfErrorBits } from "./x86/decode.js";
+export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./conformance/x86.js";
+export type { ConformanceSummary, VectorOutcome, X86Vector } from "./conformance/x86.js";
