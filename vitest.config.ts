@@ -16,6 +16,7 @@ export default defineConfig({
   plugins: [wasmAsBytes],
   test: {
     include: ["test/**/*.test.ts"],
+    reporters: ["default", "./test/summaryReporter.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -10,9 +10,9 @@ import {
 } from "./constants/layout";
 import { PF_P } from "./constants/x86";
 import { count, countTotal, counterAddr } from "./counters";
-import { currentPcid, ia32e, nxActive } from "./state";
+import { currentPcid, ia32e, nxActive, ramSize } from "./state";
 import { walk, walkDirty, walkGlobal, walkKey, walkPa, walkPageShift, walkRw, walkUs, walkXd } from "./walk/x86";
-import { failPf, faultKind } from "./fault";
+import { failBus, failPf, faultKind } from "./fault";
 import { rightsCheck } from "./rights";
 import { fastEntryAddr, fastFill, fastFlushPage } from "./tlb/fast";
 import {
@@ -109,7 +109,14 @@ function useEntry(l: u32, i: u32, va: u64, acc: u32, block: u32): i64 {
     return archWalkAndFill(va, acc, block, false);
   }
   const shift = classShift(meta >> META_CLASS_SHIFT);
-  return <i64>(load<u64>(frameAddr(l, i)) | (va & ((<u64>1 << shift) - 1)));
+  const pa = load<u64>(frameAddr(l, i)) | (va & ((<u64>1 << shift) - 1));
+  // A large page may run past the end of RAM: only the bytes inside it are backed.
+  if (pa >= ramSize) {
+    count(block, CNT_FAULTS);
+    countTotal(TOT_FAULTS);
+    return <i64>failBus(va, acc, pa, 0);
+  }
+  return <i64>pa;
 }
 
 function archWalkAndFill(va: u64, acc: u32, block: u32, stlbMiss: bool): i64 {

@@ -1,0 +1,157 @@
+// `wasm-mmu conformance x86 FILE.jsonl[.gz]`: replay the QEMU x86 vectors
+// (shared/oracle/x86/FORMAT.md) and report where the emulator disagrees.
+import { readFileSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+import { runX86Conformance, parseVectors, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../conformance/x86.js";
+import { badInput, CliError, EXIT_BAD_INPUT, parseCommandArgs, usage } from "./errors.js";
+import { parseChoice } from "./parse.js";
+
+export const CONFORMANCE_HELP = `Usage: wasm-mmu conformance x86 FILE.jsonl[.gz] [options]
+
+Replay every x86 paging vector of FILE (JSON Lines, gzip-compressed or not; the format
+of shared/oracle/x86/FORMAT.md) and compare the emulator's outcome with the expected
+one: fault, error code, CR2 (#PF), value read, memory after and every entry's value
+after (A/D bits). Prints the totals, the disagreements per field and per vector set,
+and the first disagreements.
+
+Options:
+  --quirks sdm|qemu     sdm (default): expect silicon, i.e. QEMU's result corrected by
+                        sdm_check.diff; qemu: expect QEMU 7.2's result as recorded
+  --tlb fast|arch|none  the TLB model in front of the walks (default fast)
+  --out OUT.jsonl       write the emulator's own outcome, one JSON line per vector:
+                        {"id","fault","error_code","cr2","read_value","mem_after","walk_after"}
+  -h, --help            this help
+
+Exit status: 0 every vector agrees; 2 any disagreement, or a malformed vector file;
+1 usage or I/O error (missing file, corrupt gzip, unwritable --out).
+
+Example:
+  wasm-mmu conformance x86 shared/oracle/x86/legacy32.jsonl.gz --quirks qemu
+`;
+
+const OPTIONS = {
+  quirks: { type: "string" }, tlb: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
+} as const;
+
+const ARCHITECTURES = ["x86"];
+const MODES = ["4level", "5level", "pae", "legacy32"];
+const SHOW = 10;
+
+/** Read the file, gunzipping when it starts with the gzip magic bytes 1f 8b. */
+export function readVectorText(path: string): string {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (e) {
+    throw usage(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      buf = gunzipSync(buf);
+    } catch (e) {
+      throw usage(`${path}: corrupt or truncated gzip data (${(e as Error).message})`);
+    }
+  }
+  return buf.toString("utf8");
+}
+
+/** Parse the vectors and check the fields the replay needs, naming the line of the first bad one. */
+export function loadVectors(path: string): X86Vector[] {
+  let vectors: X86Vector[];
+  try {
+    vectors = parseVectors(readVectorText(path));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw badInput(`${path}: malformed JSON at ${e.message}`);
+    throw e;
+  }
+  if (vectors.length === 0) throw badInput(`${path}: no vectors`);
+  vectors.forEach((v, i) => {
+    const bad = (what: string) => badInput(`${path}: line ${i + 1}: ${what}`);
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw bad("not a JSON object");
+    if (typeof v.id !== "number") throw bad(`"id" is not a number`);
+    if (!MODES.includes(v.mode)) throw bad(`mode ${JSON.stringify(v.mode)} is not one of ${MODES.join(", ")}`);
+    if (!["read", "write", "fetch"].includes(v.access)) throw bad(`access ${JSON.stringify(v.access)} is not read, write or fetch`);
+    if (!Array.isArray(v.walk)) throw bad(`"walk" is not a list`);
+    if (v.result === null || typeof v.result !== "object" || !Array.isArray(v.result.walk_after)) throw bad(`"result" lacks "walk_after"`);
+    if (v.sdm_check === null || typeof v.sdm_check !== "object") throw bad(`"sdm_check" is missing`);
+  });
+  return vectors;
+}
+
+/** One `--out` line, keys in the documented order. */
+export function outcomeLine(o: VectorOutcome): string {
+  return JSON.stringify({
+    id: o.id, fault: o.fault, error_code: o.error_code, cr2: o.cr2, read_value: o.read_value,
+    mem_after: o.mem_after, walk_after: o.walk_after,
+  });
+}
+
+function fieldValue(o: Partial<VectorOutcome>, field: string): unknown {
+  const [name, index] = field.split(".");
+  const v = (o as Record<string, unknown>)[name!];
+  return index !== undefined && Array.isArray(v) ? v[Number(index)] : v;
+}
+
+export function formatSummary(path: string, s: ConformanceSummary, tlb: string, seconds: number): string[] {
+  const lines: string[] = [];
+  const bad = s.total - s.agreeing;
+  lines.push(`x86 conformance: ${path} (mode ${s.mode}, quirks ${s.quirks}, tlb ${tlb}, ${seconds.toFixed(1)} s)`);
+  lines.push(`  vectors:   ${s.total}`);
+  lines.push(`  agreeing:  ${s.agreeing}/${s.total}${bad ? `  (${bad} disagree)` : ""}`);
+  const sets = Object.entries(s.bySet).sort(([a], [b]) => a.localeCompare(b));
+  if (bad === 0) {
+    lines.push(`  all ${sets.length} sets agree`);
+    return lines;
+  }
+  lines.push("  disagreements by field:");
+  for (const [field, n] of Object.entries(s.byField).sort((a, b) => b[1] - a[1])) lines.push(`    ${field.padEnd(12)} ${n}`);
+  lines.push("  disagreements by set:");
+  const badSets = sets.filter(([, v]) => v.disagreeing > 0);
+  const width = Math.max(...badSets.map(([name]) => name.length));
+  for (const [name, v] of badSets) lines.push(`    ${name.padEnd(width)}  ${v.disagreeing}/${v.total}`);
+  const agreeing = sets.length - badSets.length;
+  lines.push(agreeing ? `    (the other ${agreeing} set${agreeing === 1 ? "" : "s"} all agree)` : "    (no set agrees fully)");
+  lines.push(`  first ${Math.min(SHOW, s.disagreements.length)} disagreement${s.disagreements.length === 1 ? "" : "s"}:`);
+  for (const d of s.disagreements.slice(0, SHOW)) {
+    const diffs = d.fields.map((f) => `${f} expected ${JSON.stringify(fieldValue(d.expected, f))}, got ${JSON.stringify(fieldValue(d.actual, f))}`);
+    lines.push(`    id ${d.id} (${d.set}): ${diffs.join("; ")}`);
+  }
+  return lines;
+}
+
+export async function conformanceCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const { values: o, positionals } = parseCommandArgs(args, OPTIONS, true);
+  if (o.help) { out(CONFORMANCE_HELP.trimEnd()); return 0; }
+  const [arch, path, ...extra] = positionals;
+  if (arch === undefined) throw usage("missing the architecture (x86) and the vector file (see wasm-mmu conformance --help)");
+  if (!ARCHITECTURES.includes(arch)) throw usage(`unknown architecture "${arch}" (supported: ${ARCHITECTURES.join(", ")})`);
+  if (path === undefined) throw usage("missing the vector file FILE.jsonl[.gz]");
+  if (extra.length) throw usage(`unexpected argument "${extra[0]}"`);
+  const quirks = parseChoice(o.quirks ?? "sdm", "--quirks", ["sdm", "qemu"] as const);
+  const tlb = parseChoice(o.tlb ?? "fast", "--tlb", ["fast", "arch", "none"] as const);
+
+  const vectors = loadVectors(path);
+  const outLines: string[] = [];
+  const started = performance.now();
+  let summary: ConformanceSummary;
+  try {
+    summary = await runX86Conformance(vectors, quirks, {
+      tlbKind: tlb, keep: SHOW, onOutcome: o.out === undefined ? undefined : (v) => outLines.push(outcomeLine(v)),
+    });
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw badInput(`${path}: a vector could not be replayed: ${(e as Error).message}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (o.out !== undefined) {
+    try {
+      writeFileSync(o.out, outLines.length ? outLines.join("\n") + "\n" : "");
+    } catch (e) {
+      throw usage(`--out ${o.out}: ${(e as Error).message}`);
+    }
+  }
+  for (const line of formatSummary(path, summary, tlb, seconds)) out(line);
+  const bad = summary.total - summary.agreeing;
+  if (bad) throw new CliError(`${bad} of ${summary.total} vectors disagree`, EXIT_BAD_INPUT);
+  return 0;
+}

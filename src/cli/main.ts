@@ -1,0 +1,68 @@
+// The `wasm-mmu` command: dispatch to a subcommand and the one top-level error handler
+// (usage and I/O errors exit 1, bad input exits 2, errors print as
+// `wasm-mmu <command>: <message>` on stderr).
+import { ConfigError } from "../config.js";
+import { conformanceCommand, CONFORMANCE_HELP } from "./conformance.js";
+import { demoCommand, DEMO_HELP } from "./demo.js";
+import { CliError, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { walkCommand, WALK_HELP } from "./walk.js";
+
+type Command = (args: string[], out: (line: string) => void) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
+  demo: { run: demoCommand, help: DEMO_HELP, summary: "a guided tour: page table, walks, TLB hits, faults, counters" },
+  walk: { run: walkCommand, help: WALK_HELP, summary: "walk one virtual address step by step over a page table you describe" },
+  conformance: { run: conformanceCommand, help: CONFORMANCE_HELP, summary: "replay the QEMU x86 conformance vectors and report disagreements" },
+};
+
+export const MAIN_HELP = `Usage: wasm-mmu <command> [options]
+
+An exact x86 MMU emulator (4-level, 5-level, PAE and 32-bit paging, TLBs, A/D bits,
+#PF error codes) in WebAssembly.
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`).join("\n")}
+  help [CMD]   this help, or a command's
+
+Run \`wasm-mmu <command> --help\` for a command's options.
+Exit status: 0 success, 1 usage or I/O error, 2 bad input (or a conformance disagreement).
+`;
+
+export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) { err(MAIN_HELP.trimEnd()); return EXIT_USAGE; }
+  if (name === "--help" || name === "-h") { out(MAIN_HELP.trimEnd()); return EXIT_OK; }
+  if (name === "help") {
+    const topic = rest[0];
+    if (topic === undefined) { out(MAIN_HELP.trimEnd()); return EXIT_OK; }
+    const c = COMMANDS[topic];
+    if (!c) { err(`wasm-mmu help: unknown command "${topic}" (commands: ${Object.keys(COMMANDS).join(", ")})`); return EXIT_USAGE; }
+    out(c.help.trimEnd());
+    return EXIT_OK;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    err(`wasm-mmu: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(", ")}; see wasm-mmu --help)`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(rest, out);
+  } catch (e) {
+    const [code, message] = classify(e);
+    err(`wasm-mmu ${name}: ${message}`);
+    if (process.env.WASM_MMU_DEBUG && e instanceof Error && e.stack) err(e.stack);
+    return code;
+  }
+}
+
+/** Exit code and message of an error: CliError carries its own; library validation errors are bad input. */
+function classify(e: unknown): [number, string] {
+  if (e instanceof CliError) return [e.exitCode, e.message];
+  if (e instanceof ConfigError || e instanceof RangeError) return [EXIT_BAD_INPUT, e.message];
+  if (e instanceof Error) return [EXIT_USAGE, `internal error: ${e.message} (set WASM_MMU_DEBUG=1 for the stack)`];
+  return [EXIT_USAGE, `internal error: ${String(e)}`];
+}
+
+const write = (stream: NodeJS.WriteStream) => (line: string) => { stream.write(line + "\n"); };
+
+process.exitCode = await main(process.argv.slice(2), write(process.stdout), write(process.stderr));
