@@ -65,4 +65,5 @@ function classify(e: unknown): [number, string] {
 
 const write = (stream: NodeJS.WriteStream) => (line: string) => { stream.write(line + "\n"); };
 
-process.exitCode = await main(process.argv.slice(2), write(process.stdout), write(process.stderr));
+// No top-level await: the entry stays loadable by any bundler or worker.
+void main(process.argv.slice(2), write(process.stdout), write(process.stderr)).then((code) => { process.exitCode = code; });
