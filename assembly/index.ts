@@ -10,8 +10,9 @@ import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize 
 import { resetCounters, counterAddr } from "./counters";
 import { fastConfigure } from "./tlb/fast";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure } from "./tlb/arch";
-import { setTlbKind, translateOne, fastHits, fastLookups } from "./translate";
-import { walk } from "./walk/x86";
+import { setTlbKind, translateOne, fastHits, addFastLookups, resetFastLookups, tlbKind, TLB_KIND_FAST } from "./translate";
+import { fastEntryAddr } from "./tlb/fast";
+import { walk, setWalkTracing } from "./walk/x86";
 import { TRANSLATE_FAULT } from "./constants/fault";
 
 export { translateBatch } from "./batch";
@@ -38,11 +39,27 @@ export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, 
   resetCounters();
 }
 
-export { resetCounters };
+/** Zero every counter, the fast TLB's derived lookup count included. */
+export function resetAllCounters(): void {
+  resetCounters();
+  resetFastLookups();
+}
 
-/** Per-call translation of the VA (lo, hi): the PA (RAM is below 4 GiB, so it fits a u32) or TRANSLATE_FAULT. */
+/**
+ * Per-call translation of the VA (lo, hi): the PA (RAM is below 4 GiB, so it fits a u32)
+ * or TRANSLATE_FAULT. The fast-TLB hit is spelled out here so it inlines into the export:
+ * a hit costs one slot load, one compare and one add beyond the call itself.
+ */
 export function translate(lo: u32, hi: u32, acc: u32): i32 {
-  const r = translateOne((<u64>hi << 32) | <u64>lo, acc);
+  const va = (<u64>hi << 32) | <u64>lo;
+  if (tlbKind == TLB_KIND_FAST) {
+    const e = fastEntryAddr(va, acc);
+    if (load<u64>(e) == (va & ~(<u64>0xfff))) {
+      addFastLookups(1);
+      return <i32>(lo + <u32>load<u64>(e + 8));   // PA < 4 GiB: its low half is the PA
+    }
+  }
+  const r = translateOne(va, acc);
   return r < 0 ? TRANSLATE_FAULT : <i32>r;
 }
 
@@ -52,16 +69,16 @@ export function translate(lo: u32, hi: u32, acc: u32): i32 {
  * TRANSLATE_FAULT; the PA is then read with `lastWalkPa*`.
  */
 export function walkOnce(lo: u32, hi: u32, acc: u32, update: bool): i32 {
-  return walk((<u64>hi << 32) | <u64>lo, acc, update);
+  setWalkTracing(true);
+  const r = walk((<u64>hi << 32) | <u64>lo, acc, update);
+  setWalkTracing(false);
+  return r;
 }
-import { walkPa, walkPageShift, walkRw, walkUs, walkXd, walkKey, walkGlobal, walkDirty } from "./walk/x86";
+import { walkPa, walkAttrs } from "./walk/x86";
 export function lastWalkPaLo(): u32 { return <u32>walkPa; }
 export function lastWalkPaHi(): u32 { return <u32>(walkPa >> 32); }
 /** Attributes of the last successful walk: bit 0 R/W, 1 U/S, 2 XD, 3 G, 4 D, bits 8..11 key, 16..23 page shift. */
-export function lastWalkAttributes(): u32 {
-  return (walkRw ? 1 : 0) | (walkUs ? 2 : 0) | (walkXd ? 4 : 0) | (walkGlobal ? 8 : 0) | (walkDirty ? 16 : 0)
-    | (walkKey << 8) | (walkPageShift << 16);
-}
+export function lastWalkAttributes(): u32 { return walkAttrs; }
 
 // Control-state readers (u64 as lo/hi halves: no BigInt across the boundary).
 export function getCr0Lo(): u32 { return <u32>cr0; }

@@ -4,8 +4,9 @@
 import {
   CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, FEATURE_PAGES_1G, MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_NONE, MODE_PAE,
-  PTE_XD, QUIRKS_SDM, CR3_PCID_MASK,
+  PTE_XD, PTE_PS, QUIRKS_SDM, CR3_PCID_MASK,
 } from "./constants/x86";
+import { rebuildRightsTable } from "./rights";
 import { CORE_END } from "./constants/layout";
 
 // Raw registers.
@@ -39,6 +40,10 @@ export let currentPcid: u32 = 0;
 export let addrMask: u64 = 0;
 /** Reserved bits of every present 8-byte entry: 51:M (IA-32e) or 62:M (PAE), plus 63 without NXE. */
 export let rsvdHigh: u64 = 0;
+/** Highest physical address at which an 8-byte entry still lies inside RAM. */
+export let ramLast8: u64 = 0;
+/** Reserved bits of a PML4E/PML5E: the high ones and PS. */
+export let rsvdUpper: u64 = 0;
 /** Root table base from CR3. */
 export let rootBase: u64 = 0;
 
@@ -54,7 +59,7 @@ export function setRegisters(newCr0: u64, newCr3: u64, newCr4: u64, newEfer: u64
 }
 export function setCr3Raw(v: u64): void { cr3 = v; deriveState(); }
 export function setPkru(v: u32): void { pkru = v; }
-export function setAc(v: bool): void { eflagsAc = v; }
+export function setAc(v: bool): void { eflagsAc = v; rebuildRightsTable(); }
 export function setConfig(maxPhy: u32, q: u32, feat: u32, base: usize, size: u64): void {
   maxPhyAddr = maxPhy; quirks = q; features = feat; ramBase = base; ramSize = size;
   deriveState();
@@ -91,6 +96,9 @@ export function deriveState(): void {
   const top: u64 = mode == MODE_PAE ? (<u64>1 << 63) - 1 : (<u64>1 << 52) - 1;
   rsvdHigh = top & ~physLimit;
   if (!nxActive) rsvdHigh |= PTE_XD;
+  rsvdUpper = rsvdHigh | PTE_PS;
+  ramLast8 = ramSize >= 8 ? ramSize - 8 : 0;
+  rebuildRightsTable();
   if (mode == MODE_LEGACY32) rootBase = cr3 & 0xfffff000;
   else if (mode == MODE_PAE) rootBase = cr3 & 0xffffffe0;
   else rootBase = cr3 & addrMask;

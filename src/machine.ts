@@ -11,6 +11,7 @@ import { describeErrorCode, decodeErrorCode, levelName, tableIndex, describeEntr
 import { TlbStatsReader, type TlbStats } from "./tlbStats.js";
 import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";
+import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";
 
 export type AccessKind = "read" | "write" | "fetch";
 export type VirtualAddress = number | bigint;
@@ -91,6 +92,8 @@ export class Machine {
   readonly phys: PhysicalMemory;
   /** Zero-copy batch buffers in WASM memory. */
   readonly batch: Batch;
+  /** Per-call translation for CPU loops: `raw.translate(lo, hi, acc)` → PA or -1, no allocation. */
+  readonly raw: PerCallTranslator;
   readonly tlb: TlbStatsReader;
   private readonly accBits: Record<AccessKind, number>;
 
@@ -103,7 +106,8 @@ export class Machine {
     this.tlbConfig = tlb;
     this.phys = new PhysicalMemory(memory, ramBase, ramBytes);
     this.batch = new Batch(core, memory, k);
-    this.tlb = new TlbStatsReader(core, memory, k, tlb);
+    this.raw = createPerCallTranslator(core, memory, k, tlb.entries, tlb.kind === "fast");
+    this.tlb = new TlbStatsReader(core, memory, k, tlb, this.raw);
     this.accBits = { read: k.num.ACC_READ, write: k.num.ACC_WRITE, fetch: k.num.ACC_FETCH };
   }
 

@@ -23,7 +23,8 @@ export interface TlbStats {
 
 export class TlbStatsReader {
   constructor(private readonly core: CoreExports, private readonly memory: WebAssembly.Memory,
-              private readonly k: CoreConstants, private readonly config: ResolvedTlb) {}
+              private readonly k: CoreConstants, private readonly config: ResolvedTlb,
+              private readonly perCall: { hitCount(): number; resetHits(): void }) {}
 
   private field(block: number, field: number): number {
     const n = this.k.num;
@@ -51,6 +52,7 @@ export class TlbStatsReader {
     const kind = this.config.kind;
     if (kind === "fast") {
       const fast = this.level(n.TLB_FAST);
+      fast.hits += this.perCall.hitCount();                  // hits decided by the JS-side probe (perCall.ts)
       totals.translations = fast.hits + fast.misses;
       return { kind, fast, totals };
     }
@@ -58,5 +60,5 @@ export class TlbStatsReader {
     return { kind, totals };
   }
 
-  reset(): void { this.core.resetCounters(); }
+  reset(): void { this.core.resetAllCounters(); this.perCall.resetHits(); }
 }

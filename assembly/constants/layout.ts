@@ -10,6 +10,7 @@
 //              │ counters          512 B       │
 //              │ access→slot table  64 B       │
 //              │ TLB geometry       64 B       │
+//              │ rights table      128 B       │
 //              ├──────────────────────────────┤
 //              │ batch: VA   u64 × BATCH_CAP   │
 //              │ batch: acc  u8  × BATCH_CAP   │
@@ -30,6 +31,8 @@ export const WALK_OFFSET: usize = FAULT_OFFSET + 64;
 export const COUNTERS_OFFSET: usize = WALK_OFFSET + 256;
 export const ACC_SLOT_OFFSET: usize = COUNTERS_OFFSET + 512;
 export const TLB_GEOMETRY_OFFSET: usize = ACC_SLOT_OFFSET + 64;
+/** The rights decision per (access byte, R/W, U/S, XD): see assembly/rights.ts. */
+export const RIGHTS_TABLE_OFFSET: usize = TLB_GEOMETRY_OFFSET + 64;
 
 // Walk steps: a count, then one record per level visited (root first).
 //  step record: level u32 @0, flags u32 @4 (WALK_STEP_*), entry address u64 @8,
@@ -83,14 +86,18 @@ export const FAST_LIST_CAPACITY: u32 = 16384;
 export const FAST_LIST_OFFSET: usize = FAST_OFFSET + <usize>(FAST_SLOTS * FAST_MAX_ENTRIES) * FAST_ENTRY_SIZE;
 
 // Architectural TLBs (L1 iTLB, L1 dTLB, STLB), structure of arrays per level so a
-// set's tags share cache lines.
+// set's tags share cache lines. Each array starts ARCH_SKEW bytes further into a 4 KiB
+// page than the one before: arrays a power of two apart make entry i of every array
+// share address bits 11:0, and a store to one (the LRU stamp) then stalls the next
+// load from another (4K aliasing) — measured at ~3× the cost of an L1 hit.
 export const ARCH_MAX_ENTRIES: u32 = 1 << 16;
-export const ARCH_LEVEL_BYTES: usize = <usize>ARCH_MAX_ENTRIES * (8 + 8 + 8 + 4);
-export const ARCH_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
+export const ARCH_SKEW: usize = 0x340;
 export const ARCH_TAGS: usize = 0;
-export const ARCH_FRAMES: usize = <usize>ARCH_MAX_ENTRIES * 8;
-export const ARCH_STAMPS: usize = <usize>ARCH_MAX_ENTRIES * 16;
-export const ARCH_META: usize = <usize>ARCH_MAX_ENTRIES * 24;
+export const ARCH_FRAMES: usize = <usize>ARCH_MAX_ENTRIES * 8 + ARCH_SKEW;
+export const ARCH_STAMPS: usize = <usize>ARCH_MAX_ENTRIES * 16 + 2 * ARCH_SKEW;
+export const ARCH_META: usize = <usize>ARCH_MAX_ENTRIES * 24 + 3 * ARCH_SKEW;
+export const ARCH_LEVEL_BYTES: usize = <usize>ARCH_MAX_ENTRIES * 28 + 5 * ARCH_SKEW;
+export const ARCH_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
 
 /** First byte after the core's regions, 1 MiB aligned: the default RAM base. */
 export const CORE_END: usize = (ARCH_OFFSET + 3 * ARCH_LEVEL_BYTES + 0xfffff) & ~0xfffff;

@@ -35,8 +35,9 @@ export const CLASS_4K: u32 = 0;
 export const CLASS_2M: u32 = 1;
 export const CLASS_4M: u32 = 2;
 export const CLASS_1G: u32 = 3;
+/** log2 of the page size of each class, packed one per byte: 12, 21, 22, 30. */
 @inline export function classShift(cls: u32): u64 {
-  return cls == CLASS_4K ? 12 : cls == CLASS_2M ? 21 : cls == CLASS_4M ? 22 : 30;
+  return <u64>((0x1e16150c >> (cls << 3)) & 0xff);
 }
 export function classOfShift(shift: u32): u32 {
   return shift == 12 ? CLASS_4K : shift == 21 ? CLASS_2M : shift == 22 ? CLASS_4M : CLASS_1G;
@@ -68,17 +69,36 @@ export function archConfigure(l: u32, entries: u32, ways: u32): void {
   return mask != 0 || sets == 1 ? <u32>vpn & mask : <u32>(vpn % <u64>sets);
 }
 
+/**
+ * Bitmask of the ways of the set starting at entry `first` whose tag equals `tag`.
+ * Branch-free: two tags per SIMD compare, so a hit in a random way costs no
+ * misprediction (the early-exit scalar loop mispredicted on most random hits). A set of
+ * odd size reads one tag past its end; that bit is masked off (the arrays are padded).
+ */
+@inline function matchWays(l: u32, first: u32, ways: u32, tag: u64): u32 {
+  const key = i64x2.splat(<i64>tag);
+  let p = tagAddr(l, first);
+  let mask: u32 = 0;
+  for (let k: u32 = 0; k < ways; k += 2) {
+    mask |= <u32>i64x2.bitmask(i64x2.eq(v128.load(p), key)) << k;
+    p += 16;
+  }
+  return mask & (<u32>(<u64>1 << ways) - 1);
+}
+
 /** Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1. */
 export function archLookup(l: u32, va: u64, pcid: u32): i32 {
-  const classes = load<u32>(geo(l) + 12);
+  let classes = load<u32>(geo(l) + 12);
   const ways = load<u32>(geo(l) + 4);
-  for (let cls: u32 = 0; cls < 4; cls++) {
-    if ((classes & (1 << cls)) == 0) continue;
+  while (classes != 0) {
+    const cls = ctz(classes);
+    classes &= classes - 1;
     const vpn = va >> classShift(cls);
-    const tag = (vpn << 2) | <u64>cls;
     const first = setOf(l, vpn) * ways;
-    for (let i = first; i < first + ways; i++) {
-      if (load<u64>(tagAddr(l, i)) != tag) continue;
+    let hits = matchWays(l, first, ways, (vpn << 2) | <u64>cls);
+    while (hits != 0) {
+      const i = first + ctz(hits);
+      hits &= hits - 1;
       const meta = load<u32>(metaAddr(l, i));
       if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
     }

@@ -18,7 +18,7 @@ import {
 } from "../constants/layout";
 import { eflagsAc } from "../state";
 import { rightsCheck } from "../rights";
-import { walkDirty, walkKey, walkPa, walkPageShift, walkRw, walkUs, walkXd } from "../walk/x86";
+import { ATTR_DIRTY, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walkAttrs, walkPa } from "../walk/x86";
 import { count, countTotal } from "../counters";
 
 export let fastEntries: u32 = 4096;
@@ -53,14 +53,17 @@ export function rebuildSlotTable(): void {
 
 /** After a successful walk for `acc`: install the 4 KiB piece in every kind of the same context that its rights allow. */
 export function fastFill(va: u64, acc: u32): void {
-  if (walkPageShift > 12) largeInstalled = true;
+  const a = walkAttrs;
+  if (attrShift(a) > 12) largeInstalled = true;
+  const rw = (a & ATTR_RW) != 0, us = (a & ATTR_US) != 0, xd = (a & ATTR_XD) != 0, dirty = (a & ATTR_DIRTY) != 0;
+  const key = attrKey(a);
   const page = va & ~(<u64>0xfff);
   const addend = (walkPa & ~(<u64>0xfff)) - page;
   for (let kind: u32 = 0; kind < 3; kind++) {
-    const a = (acc & ~ACC_KIND_MASK) | kind;
-    if (kind == ACC_WRITE && !walkDirty) continue;
-    if (rightsCheck(a, walkRw, walkUs, walkXd, walkKey) != 0) continue;
-    const e = fastEntryAddr(va, a);
+    const ak = (acc & ~ACC_KIND_MASK) | kind;
+    if (kind == ACC_WRITE && !dirty) continue;
+    if (rightsCheck(ak, rw, us, xd, key) != 0) continue;
+    const e = fastEntryAddr(va, ak);
     const old = load<u64>(e);
     if (old == EMPTY) {
       if (listLength < FAST_LIST_CAPACITY) store<u32>(FAST_LIST_OFFSET + (listLength++ << 2), <u32>e);

@@ -11,7 +11,7 @@ export interface CoreExports {
   configure(ramBase: number, ramBytes: bigint, maxPhyAddr: number, quirks: number, features: number,
             tlbKind: number, fastEntries: number, itlbEntries: number, itlbWays: number,
             dtlbEntries: number, dtlbWays: number, stlbEntries: number, stlbWays: number): void;
-  resetCounters(): void;
+  resetAllCounters(): void;
   syncCounters(): void;
   translate(lo: number, hi: number, acc: number): number;
   translateBatch(count: number, stopOnFault: number): number;

@@ -15,6 +15,15 @@ describe("fast TLB", () => {
     expect(m.tlb.stats().fast).toMatchObject({ hits: 1, misses: 3, evictions: 2 });
   });
 
+  test("resetting the counters zeroes the fast TLB's hits too", async () => {
+    const { m, pt } = await machineWithTable();
+    pt.map(0x1000, 0x5000);
+    m.translate(0x1000); m.translate(0x1008);
+    m.tlb.reset();
+    m.translate(0x1010);
+    expect(m.tlb.stats().fast).toMatchObject({ hits: 1, misses: 0 });
+  });
+
   test("a read fill of a clean page does not let a store hit: the store walks and sets D", async () => {
     const { m, pt } = await machineWithTable();
     const leaf = pt.map(0x1000, 0x5000);
@@ -111,5 +120,31 @@ describe("batches", () => {
     expect(m.batch.run(10)).toBe(10);
     expect(m.tlb.stats().dtlb).toMatchObject({ hits: 9, misses: 1 });
     expect(m.batch.outWords[18]).toBe(0x5048);
+  });
+});
+
+describe("per-call translation (machine.raw)", () => {
+  test("agrees with translate on hits, misses and faults, and counts its hits", async () => {
+    const { m, pt } = await machineWithTable();
+    pt.map(0x1000, 0x5000, 4096, { user: true, write: false });
+    pt.map(0xffff_8000_0000_0000n, 0xc000, 4096);
+    const rd = m.access("read", 3), wr = m.access("write", 3);
+    expect(m.raw.translate(0x1008, 0, rd)).toBe(0x5008);          // miss: the core walks and fills
+    expect(m.raw.translate(0x1ff8, 0, rd)).toBe(0x5ff8);          // hit: decided in JS
+    expect(m.raw.translate(0x1008, 0, wr)).toBe(-1);              // read-only: the core faults
+    expect(m.lastFault().errorCode).toBe(0x7);
+    expect(m.raw.translate(0x0000_0010, 0xffff_8000, m.access("read", 0))).toBe(0xc010);
+    expect(m.raw.translate(0x0000_0010, 0xffff_8000, m.access("read", 0))).toBe(0xc010);
+    expect(m.tlb.stats().fast).toMatchObject({ hits: 2, misses: 3, faults: 1 });
+  });
+
+  test("a JS-side hit never outlives an invalidation", async () => {
+    const { m, pt } = await machineWithTable();
+    const leaf = pt.map(0x1000, 0x5000);
+    expect(m.raw.translate(0x1000, 0, 0)).toBe(0x5000);
+    m.phys.writeU64(leaf, 0x7000n | 3n);
+    expect(m.raw.translate(0x1000, 0, 0)).toBe(0x5000);           // stale until INVLPG, as in hardware
+    m.invlpg(0x1000);
+    expect(m.raw.translate(0x1000, 0, 0)).toBe(0x7000);
   });
 });
