@@ -242,6 +242,35 @@ export class Machine {
   }
 
   /**
+   * Translate many accesses with one boundary crossing per batch of up to
+   * `batch.capacity` items (the zero-copy `batch` buffers are the faster way for hot
+   * loops). Every item is translated; results are PAs or decoded faults, in order.
+   */
+  translateBatch(items: ReadonlyArray<{ va: VirtualAddress; kind?: AccessKind; cpl?: number; implicit?: boolean }>): Translation[] {
+    const b = this.batch;
+    const out: Translation[] = [];
+    for (let start = 0; start < items.length; start += b.capacity) {
+      const n = Math.min(b.capacity, items.length - start);
+      for (let i = 0; i < n; i++) {
+        const it = items[start + i]!;
+        const [lo, hi] = splitVa(it.va);
+        b.vaWords[2 * i] = lo;
+        b.vaWords[2 * i + 1] = hi;
+        b.acc[i] = this.access(it.kind ?? "read", it.cpl ?? 0, it.implicit);
+      }
+      b.run(n, false);
+      for (let i = 0; i < n; i++) {
+        const r = b.out[i]!;
+        if (r >= 0n) { out.push({ ok: true, pa: Number(r) }); continue; }
+        const { kind, errorCode } = Batch.decodeFault(r);
+        const it = items[start + i]!;
+        out.push({ ok: false, fault: this.describeFault(kind, errorCode, toBigVa(it.va), null, 0) });
+      }
+    }
+    return out;
+  }
+
+  /**
    * Walk one address outside the TLB and record each level. `update: false` (default)
    * is a peek with no side effects; `true` sets A/D bits as the hardware would.
    */
@@ -285,15 +314,20 @@ export class Machine {
     const view = new DataView(this.memory.buffer);
     const base = n.FAULT_OFFSET;
     const kindCode = view.getUint32(base + n.FAULT_KIND, true);
+    const busAddress = kindCode === n.FAULT_BUS ? view.getBigUint64(base + n.FAULT_BUS_ADDRESS, true) : null;
+    return this.describeFault(kindCode, view.getUint32(base + n.FAULT_ERROR_CODE, true),
+      view.getBigUint64(base + n.FAULT_ADDRESS, true), busAddress, view.getUint32(base + n.FAULT_LEVEL, true));
+  }
+
+  /** A fault from its parts (kind code as in assembly/constants/fault.ts). */
+  private describeFault(kindCode: number, errorCode: number, address: bigint, busAddress: bigint | null, level: number): Fault {
+    const n = this.k.num;
     const kind: FaultKind = kindCode === n.FAULT_PF ? "PF" : kindCode === n.FAULT_GP ? "GP" : "BUS";
-    const errorCode = view.getUint32(base + n.FAULT_ERROR_CODE, true);
-    const address = view.getBigUint64(base + n.FAULT_ADDRESS, true);
-    const level = view.getUint32(base + n.FAULT_LEVEL, true);
-    const busAddress = kind === "BUS" ? view.getBigUint64(base + n.FAULT_BUS_ADDRESS, true) : null;
     const name = levelName(this.mode, level);
     const message = kind === "PF" ? `#PF at 0x${address.toString(16)}, error code ${describeErrorCode(this.k, errorCode)}`
       : kind === "GP" ? `#GP(0) at 0x${address.toString(16)}`
-      : `bus fault: physical address 0x${busAddress!.toString(16)} is outside RAM (${this.ramBytes} bytes)`;
+      : busAddress === null ? `bus fault: a physical address outside RAM (${this.ramBytes} bytes)`
+      : `bus fault: physical address 0x${busAddress.toString(16)} is outside RAM (${this.ramBytes} bytes)`;
     return { kind, errorCode, error: decodeErrorCode(this.k, errorCode), address, busAddress, level, levelName: name, message };
   }
 }

@@ -148,3 +148,17 @@ describe("per-call translation (machine.raw)", () => {
     expect(m.raw.translate(0x1000, 0, 0)).toBe(0x7000);
   });
 });
+
+describe("machine.translateBatch", () => {
+  test("returns PAs and decoded faults in order, across more items than one batch holds", async () => {
+    const { m, pt } = await machineWithTable();
+    pt.map(0x1000, 0x5000, 4096, { user: true, write: false });
+    const items = Array.from({ length: m.batch.capacity + 3 }, (_, i) => ({ va: 0x1000 + (i % 512) * 8, kind: "read" as const, cpl: 3 }));
+    items.push({ va: 0x1000, kind: "write" as const, cpl: 3 });
+    const r = m.translateBatch(items);
+    expect(r.length).toBe(items.length);
+    expect(r[m.batch.capacity + 2]).toEqual({ ok: true, pa: 0x5000 + ((m.batch.capacity + 2) % 512) * 8 });
+    const last = r[r.length - 1]!;
+    expect(last.ok ? 0 : [last.fault.kind, last.fault.errorCode, last.fault.address]).toEqual(["PF", 0x7, 0x1000n]);
+  });
+});
