@@ -153,8 +153,9 @@ describe("machine.translateBatch", () => {
   test("returns PAs and decoded faults in order, across more items than one batch holds", async () => {
     const { m, pt } = await machineWithTable();
     pt.map(0x1000, 0x5000, 4096, { user: true, write: false });
-    const items = Array.from({ length: m.batch.capacity + 3 }, (_, i) => ({ va: 0x1000 + (i % 512) * 8, kind: "read" as const, cpl: 3 }));
-    items.push({ va: 0x1000, kind: "write" as const, cpl: 3 });
+    const items: { va: number; kind: "read" | "write"; cpl: number }[] =
+      Array.from({ length: m.batch.capacity + 3 }, (_, i) => ({ va: 0x1000 + (i % 512) * 8, kind: "read", cpl: 3 }));
+    items.push({ va: 0x1000, kind: "write", cpl: 3 });
     const r = m.translateBatch(items);
     expect(r.length).toBe(items.length);
     expect(r[m.batch.capacity + 2]).toEqual({ ok: true, pa: 0x5000 + ((m.batch.capacity + 2) % 512) * 8 });
