@@ -95,3 +95,6 @@ export function getRamBase(): usize { return ramBase; }
 export function syncCounters(): void {
   store<u64>(counterAddr(TLB_FAST, CNT_HITS), fastHits());
 }
+
+export * from "./constants/replay";
+export { replayConfigure, replayChunk } from "./replay";

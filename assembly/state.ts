@@ -64,6 +64,8 @@ export function setConfig(maxPhy: u32, q: u32, feat: u32, base: usize, size: u64
   maxPhyAddr = maxPhy; quirks = q; features = feat; ramBase = base; ramSize = size;
   deriveState();
 }
+/** RAM grew (trace replay's demand paging): bounds follow. */
+export function setRamSize(size: u64): void { ramSize = size; deriveState(); }
 export function setPdptes(a: u64, b: u64, c: u64, d: u64): void {
   pdpte0 = a; pdpte1 = b; pdpte2 = c; pdpte3 = d;
 }

@@ -20,6 +20,9 @@
 //              │ fast TLB fill list            │
 //              ├──────────────────────────────┤
 //              │ arch TLBs: 3 levels × SoA     │  (tags, frames, stamps u64; meta u32)
+//              ├──────────────────────────────┤
+//              │ replay: stats, hex table,     │
+//              │   input 1 MiB, log 4 MiB      │
 //  CORE_END    ├──────────────────────────────┤
 //              │ guest RAM (default base)      │
 //              └──────────────────────────────┘
@@ -99,5 +102,18 @@ export const ARCH_META: usize = <usize>ARCH_MAX_ENTRIES * 24 + 3 * ARCH_SKEW;
 export const ARCH_LEVEL_BYTES: usize = <usize>ARCH_MAX_ENTRIES * 28 + 5 * ARCH_SKEW;
 export const ARCH_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
 
+// Trace replay (assembly/replay.ts): whole lines of lackey text in, counters, hashes
+// and (optionally) a per-translation log out.
+export const REPLAY_STATS_OFFSET: usize = ARCH_OFFSET + 3 * ARCH_LEVEL_BYTES;
+export const REPLAY_STATS_SIZE: usize = 256;
+export const REPLAY_HEX_OFFSET: usize = REPLAY_STATS_OFFSET + REPLAY_STATS_SIZE;   // 256 B: hex digit value, or 0xff
+export const REPLAY_IN_OFFSET: usize = (REPLAY_HEX_OFFSET + 256 + 0xffff) & ~0xffff;
+export const REPLAY_IN_CAPACITY: u32 = 1 << 20;
+export const REPLAY_LOG_OFFSET: usize = REPLAY_IN_OFFSET + <usize>REPLAY_IN_CAPACITY;
+export const REPLAY_LOG_RECORD: u32 = 32;
+export const REPLAY_LOG_CAPACITY: u32 = 1 << 17;   // records; the host feeds at most LOG_INPUT bytes per call when logging
+/** Input bytes per call when logging: a line is at least 6 bytes and makes at most 4 translations. */
+export const REPLAY_LOG_INPUT: u32 = (REPLAY_LOG_CAPACITY / 4) * 6;
+
 /** First byte after the core's regions, 1 MiB aligned: the default RAM base. */
-export const CORE_END: usize = (ARCH_OFFSET + 3 * ARCH_LEVEL_BYTES + 0xfffff) & ~0xfffff;
+export const CORE_END: usize = (REPLAY_LOG_OFFSET + <usize>REPLAY_LOG_CAPACITY * REPLAY_LOG_RECORD + 0xfffff) & ~0xfffff;

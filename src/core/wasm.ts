@@ -36,6 +36,9 @@ export interface CoreExports {
   getAc(): number;
   getMode(): number;
   getRamBase(): number;
+  replayConfigure(pageShift: number, itlbE: number, itlbW: number, dtlbE: number, dtlbW: number,
+                  stlbE: number, stlbW: number, log: number): void;
+  replayChunk(len: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

@@ -1,0 +1,307 @@
+// Trace replay (trace-replay.md): parse lackey text in WASM, split page-straddling
+// accesses, look each translation up in the architectural TLBs (L1 iTLB/dTLB, STLB:
+// the same arrays, LRU and insert as the emulator's, tlb/arch.ts), walk the 4-level
+// table in the RAM image with the same walker (walk/x86.ts) on an STLB miss, and hash.
+//
+// The host hands over whole lines only (it keeps a partial last line for the next
+// call and ends the final line with '\n'), so the parser never stops mid-line. The
+// demand-paging fault of the model (§6: frames numbered from 0x100, tables first) is
+// taken here, next to the loop: it is part of the replay model's definition, not OS
+// policy, and a boundary crossing per first touch would cost more than the replay.
+import {
+  REPLAY_HEX_OFFSET, REPLAY_IN_OFFSET, REPLAY_LOG_OFFSET, REPLAY_LOG_RECORD, REPLAY_STATS_OFFSET,
+} from "./constants/layout";
+import {
+  FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK, REPLAY_BAD_ADDRESS,
+  REPLAY_BAD_SIZE, REPLAY_MALFORMED, REPLAY_OK, REPLAY_OUT_OF_MEMORY, RS_ERROR_LINE, RS_FIELDS, RS_FRAMES,
+  RS_ITLB_HITS, RS_ITLB_MISSES, RS_DTLB_HITS, RS_DTLB_MISSES, RS_LINES, RS_LOG_COUNT, RS_OUTCOME_HASH,
+  RS_PAGE_FAULTS, RS_PAGE_TABLE_PAGES, RS_PHYS_HASH, RS_RECORDS, RS_RECORDS_I, RS_RECORDS_L, RS_RECORDS_M,
+  RS_RECORDS_S, RS_STLB_HITS, RS_STLB_MISSES, RS_TRANSLATIONS, RS_WALKS,
+} from "./constants/replay";
+import { ACC_FETCH, ACC_READ, ACC_USER } from "./constants/access";
+import {
+  CR0_PG, CR0_WP, CR4_PAE, EFER_LMA, EFER_LME, PTE_PRESENT, PTE_PS, PTE_USER, PTE_WRITE,
+} from "./constants/x86";
+import { ramBase, ramSize, setRamSize } from "./state";
+import { walk, walkPa } from "./walk/x86";
+import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archInsert, archLookup, archTouch, frameAddr } from "./tlb/arch";
+import { loadState } from "./control";
+
+// Configuration.
+let shift: u64 = 12;
+let pageMask: u64 = 0xfff;
+let sizeClass: u32 = CLASS_4K;
+let logging: bool = false;
+
+// Model state.
+let nextFrame: u64 = 0x100;
+let pml4: u64 = 0;            // physical address of the root, 0 until the first fault
+
+// Counters (written to the stats block at the end of each call).
+let lines: u64 = 0; let records: u64 = 0;
+let recI: u64 = 0; let recL: u64 = 0; let recS: u64 = 0; let recM: u64 = 0;
+let translations: u64 = 0;
+let itlbHits: u64 = 0; let itlbMisses: u64 = 0; let dtlbHits: u64 = 0; let dtlbMisses: u64 = 0;
+let stlbHits: u64 = 0; let stlbMisses: u64 = 0; let pageFaults: u64 = 0; let tablePages: u64 = 0;
+let physHash: u64 = FNV_OFFSET; let outcomeHash: u64 = FNV_OFFSET;
+let logCount: u32 = 0;
+let currentLine: u64 = 0;
+
+const NOT_HEX: u8 = 0xff;
+
+/** Start a replay: page size (12 or 21), TLB geometry (validated by the host), logging. */
+export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u32, dtlbW: u32,
+                                stlbE: u32, stlbW: u32, log: bool): void {
+  shift = <u64>pageShift;
+  pageMask = (<u64>1 << shift) - 1;
+  sizeClass = pageShift == 21 ? CLASS_2M : CLASS_4K;
+  logging = log;
+  archConfigure(ARCH_ITLB, itlbE, itlbW);
+  archConfigure(ARCH_DTLB, dtlbE, dtlbW);
+  archConfigure(ARCH_STLB, stlbE, stlbW);
+  nextFrame = 0x100; pml4 = 0;
+  lines = 0; records = 0; recI = 0; recL = 0; recS = 0; recM = 0; translations = 0;
+  itlbHits = 0; itlbMisses = 0; dtlbHits = 0; dtlbMisses = 0; stlbHits = 0; stlbMisses = 0;
+  pageFaults = 0; tablePages = 0; physHash = FNV_OFFSET; outcomeHash = FNV_OFFSET;
+  for (let c: u32 = 0; c < 256; c++) {
+    const v: u32 = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : NOT_HEX;
+    store<u8>(REPLAY_HEX_OFFSET + c, <u8>v);
+  }
+  flushStats();
+}
+
+@inline function stat(field: u32, v: u64): void { store<u64>(REPLAY_STATS_OFFSET + (<usize>field << 3), v); }
+
+function flushStats(): void {
+  stat(RS_LINES, lines); stat(RS_RECORDS, records);
+  stat(RS_RECORDS_I, recI); stat(RS_RECORDS_L, recL); stat(RS_RECORDS_S, recS); stat(RS_RECORDS_M, recM);
+  stat(RS_TRANSLATIONS, translations);
+  stat(RS_ITLB_HITS, itlbHits); stat(RS_ITLB_MISSES, itlbMisses);
+  stat(RS_DTLB_HITS, dtlbHits); stat(RS_DTLB_MISSES, dtlbMisses);
+  stat(RS_STLB_HITS, stlbHits); stat(RS_STLB_MISSES, stlbMisses);
+  stat(RS_WALKS, stlbMisses); stat(RS_PAGE_FAULTS, pageFaults); stat(RS_PAGE_TABLE_PAGES, tablePages);
+  stat(RS_PHYS_HASH, physHash); stat(RS_OUTCOME_HASH, outcomeHash);
+  stat(RS_LOG_COUNT, <u64>logCount); stat(RS_FRAMES, nextFrame - 0x100);
+}
+
+// ── frames and the demand-paging fault ───────────────────────────────────────────
+
+/** Make RAM cover `bytes` (growing the WebAssembly memory); false when it cannot. */
+function ensureRam(bytes: u64): bool {
+  if (bytes <= ramSize) return true;
+  const want = <u64>ramBase + bytes;
+  const have = <u64>memory.size() << 16;
+  if (want > have) {
+    // Grow by at least a quarter of what there is, so growth stays rare.
+    let pages = <i32>((want - have + 0xffff) >> 16);
+    const quarter = <i32>(have >> 18);
+    if (pages < quarter) pages = quarter;
+    if (memory.grow(pages) < 0 && memory.grow(<i32>((want - have + 0xffff) >> 16)) < 0) return false;
+  }
+  setRamSize((<u64>memory.size() << 16) - <u64>ramBase);
+  return true;
+}
+
+/** The next frame's physical address; a table frame is zeroed (its first 4 KiB: 512 entries). */
+function allocFrame(table: bool): u64 {
+  const pa = nextFrame << shift;
+  nextFrame++;
+  if (!ensureRam(pa + (table ? 4096 : (<u64>1 << shift)))) return 0;
+  if (table) {
+    memory.fill(ramBase + <usize>pa, 0, 4096);
+    tablePages++;
+  }
+  return pa;
+}
+
+const TABLE_BITS: u64 = PTE_PRESENT | PTE_WRITE | PTE_USER;
+
+/** §6: allocate the PML4, then each missing table on the way down, then the data frame. */
+function demandFault(va: u64): bool {
+  pageFaults++;
+  if (pml4 == 0) {
+    pml4 = allocFrame(true);
+    if (pml4 == 0) return false;
+    loadState(CR0_PG | CR0_WP | 1, pml4, CR4_PAE, EFER_LME | EFER_LMA);
+  }
+  const leafLevel: u64 = shift == 21 ? 2 : 1;
+  let table = pml4;
+  for (let level: u64 = 4; level > leafLevel; level--) {
+    const ea = table + (((va >> (3 + 9 * level)) & 511) << 3);
+    let e = load<u64>(ramBase + <usize>ea);
+    if ((e & PTE_PRESENT) == 0) {
+      const t = allocFrame(true);
+      if (t == 0) return false;
+      e = t | TABLE_BITS;
+      store<u64>(ramBase + <usize>ea, e);
+    }
+    table = e & 0x000ffffffffff000;
+  }
+  const ea = table + (((va >> (3 + 9 * leafLevel)) & 511) << 3);
+  const frame = allocFrame(false);
+  if (frame == 0) return false;
+  store<u64>(ramBase + <usize>ea, frame | TABLE_BITS | (leafLevel == 2 ? PTE_PS : 0));
+  return true;
+}
+
+// ── one translation ───────────────────────────────────────────────────────────────
+
+@inline function fnvByte(h: u64, b: u64): u64 { return (h ^ b) * FNV_PRIME; }
+@inline function fnv8(h: u64, v: u64): u64 {
+  h = fnvByte(h, v & 0xff); h = fnvByte(h, (v >> 8) & 0xff);
+  h = fnvByte(h, (v >> 16) & 0xff); h = fnvByte(h, (v >> 24) & 0xff);
+  h = fnvByte(h, (v >> 32) & 0xff); h = fnvByte(h, (v >> 40) & 0xff);
+  h = fnvByte(h, (v >> 48) & 0xff); return fnvByte(h, v >> 56);
+}
+
+/** §4. Returns false only when RAM for a new frame cannot be had. */
+function translate(va: u64, instr: bool, letter: u32): bool {
+  translations++;
+  const l1 = instr ? ARCH_ITLB : ARCH_DTLB;
+  let outcome = OUTCOME_L1;
+  let frame: u64;
+  const i = archLookup(l1, va, 0);
+  if (i >= 0) {
+    if (instr) itlbHits++; else dtlbHits++;
+    archTouch(l1, <u32>i);
+    frame = load<u64>(frameAddr(l1, <u32>i));
+  } else {
+    if (instr) itlbMisses++; else dtlbMisses++;
+    const j = archLookup(ARCH_STLB, va, 0);
+    if (j >= 0) {
+      stlbHits++;
+      archTouch(ARCH_STLB, <u32>j);
+      frame = load<u64>(frameAddr(ARCH_STLB, <u32>j));
+      outcome = OUTCOME_STLB;
+    } else {
+      stlbMisses++;
+      outcome = OUTCOME_WALK;
+      const acc = (instr ? ACC_FETCH : ACC_READ) | ACC_USER;
+      // The model's addresses are 48-bit (§2) and its tree indexes bits 47..39 with no
+      // canonical rule; the x86 walker wants bits 63:48 copying bit 47. They never
+      // reach an index or the page offset, so the walk sees the same page either way.
+      const canon = <u64>((<i64>(va << 16)) >> 16);
+      if (pml4 == 0 || walk(canon, acc, true) != 0) {
+        outcome = OUTCOME_FAULT;
+        if (!demandFault(va)) return false;
+        walk(canon, acc, true);
+      }
+      frame = walkPa & ~pageMask;
+      archInsert(ARCH_STLB, va, sizeClass, frame, 0);
+    }
+    archInsert(l1, va, sizeClass, frame, 0);
+  }
+  const pa = frame | (va & pageMask);
+  physHash = fnv8(physHash, pa);
+  outcomeHash = fnvByte(fnv8(outcomeHash, pa), <u64>outcome);
+  if (logging) {
+    const r = REPLAY_LOG_OFFSET + <usize>logCount * REPLAY_LOG_RECORD;
+    store<u64>(r, currentLine);
+    store<u64>(r + 8, va);
+    store<u64>(r + 16, pa);
+    store<u8>(r + 24, <u8>letter);
+    store<u8>(r + 25, <u8>outcome);
+    logCount++;
+  }
+  return true;
+}
+
+/** §3: one translation per page the bytes [a, a+s) touch, in increasing order. */
+@inline function access(a: u64, s: u64, instr: bool, letter: u32): bool {
+  const first = a >> shift;
+  const last = (a + s - 1) >> shift;
+  if (!translate(a, instr, letter)) return false;
+  for (let page = first + 1; page <= last; page++) {
+    if (!translate(page << shift, instr, letter)) return false;
+  }
+  return true;
+}
+
+// ── the chunk loop ────────────────────────────────────────────────────────────────
+
+@inline function isBlank(c: u32): bool { return c == 0x20 || c == 0x09; }
+
+/** Skip to just after the next '\n' (there always is one: the host ends every line). */
+@inline function skipLine(p: usize): usize {
+  while (load<u8>(p) != 0x0a) p++;
+  return p + 1;
+}
+
+function fail(code: i32): i32 {
+  stat(RS_ERROR_LINE, lines);
+  flushStats();
+  stat(RS_ERROR_LINE, lines);
+  return code;
+}
+
+/**
+ * Replay `len` bytes of whole lines at REPLAY_IN_OFFSET. Returns REPLAY_OK, or an error
+ * code with the 1-based line number in the RS_ERROR_LINE field (§2: fatal, no statistics).
+ */
+export function replayChunk(len: u32): i32 {
+  logCount = 0;
+  let p: usize = REPLAY_IN_OFFSET;
+  const end = p + <usize>len;
+  while (p < end) {
+    lines++;
+    let c = <u32>load<u8>(p);
+    // §2 class 2, noise: "==", "--", "**" or "#" at column 1.
+    if (c == 0x3d || c == 0x2d || c == 0x2a) {
+      if (<u32>load<u8>(p + 1) != c) return fail(REPLAY_MALFORMED);
+      p = skipLine(p + 2);
+      continue;
+    }
+    if (c == 0x23) { p = skipLine(p + 1); continue; }
+    // Class 1 (blank) or 3 (record): both may start with spaces and tabs.
+    while (isBlank(c)) c = <u32>load<u8>(++p);
+    if (c == 0x0a) { p++; continue; }
+    if (c == 0x0d) {
+      do c = <u32>load<u8>(++p); while (isBlank(c) || c == 0x0d);
+      if (c != 0x0a) return fail(REPLAY_MALFORMED);
+      p++;
+      continue;
+    }
+    // Class 3: K [ \t]+ H , D [ \t\r]* '\n'
+    const letter = c;
+    if (c != 0x49 && c != 0x4c && c != 0x53 && c != 0x4d) return fail(REPLAY_MALFORMED);
+    c = <u32>load<u8>(++p);
+    if (!isBlank(c)) return fail(REPLAY_MALFORMED);
+    do c = <u32>load<u8>(++p); while (isBlank(c));
+    let addr: u64 = 0;
+    let digits: u32 = 0;
+    let v = <u32>load<u8>(REPLAY_HEX_OFFSET + c);
+    while (v != NOT_HEX) {
+      addr = (addr << 4) | <u64>v;
+      digits++;
+      c = <u32>load<u8>(++p);
+      v = <u32>load<u8>(REPLAY_HEX_OFFSET + c);
+    }
+    if (digits == 0 || digits > 16 || c != 0x2c) return fail(REPLAY_MALFORMED);
+    c = <u32>load<u8>(++p);
+    let size: u64 = 0;
+    digits = 0;
+    while (c - 48 < 10) {
+      if (size < 0x100000000) size = size * 10 + <u64>(c - 48);   // saturates far above 4096
+      digits++;
+      c = <u32>load<u8>(++p);
+    }
+    if (digits == 0) return fail(REPLAY_MALFORMED);
+    while (isBlank(c) || c == 0x0d) c = <u32>load<u8>(++p);
+    if (c != 0x0a) return fail(REPLAY_MALFORMED);
+    p++;
+    if (size == 0 || size > 4096) return fail(REPLAY_BAD_SIZE);
+    const LIMIT: u64 = <u64>1 << 48;
+    if (addr >= LIMIT || size > LIMIT - addr) return fail(REPLAY_BAD_ADDRESS);
+    // §3: translations.
+    records++;
+    currentLine = lines;
+    let ok = true;
+    if (letter == 0x49) { recI++; ok = access(addr, size, true, 0x49); }
+    else if (letter == 0x4c) { recL++; ok = access(addr, size, false, 0x4c); }
+    else if (letter == 0x53) { recS++; ok = access(addr, size, false, 0x53); }
+    else { recM++; ok = access(addr, size, false, 0x4c) && access(addr, size, false, 0x53); }
+    if (!ok) return fail(REPLAY_OUT_OF_MEMORY);
+  }
+  flushStats();
+  return REPLAY_OK;
+}

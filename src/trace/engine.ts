@@ -1,0 +1,225 @@
+// The replay engine: feeds lackey text into the core's replay loop in whole lines,
+// one boundary crossing per chunk, and turns the core's counters into the report.
+// Platform-neutral (no Node imports): sources and decompression live in source.ts.
+//
+// The core only ever sees complete lines: the partial line at the end of each chunk is
+// carried to the next, and the last line of the input gets its '\n' (a last line
+// without one is still a line, §2). A line longer than the whole input buffer (1 MiB)
+// cannot be carried; it is classified here instead and handed on as an equivalent
+// short line (`#` for noise, a normalised record, ...) so counting and errors stay
+// exact. Such lines never occur in real traces; the slow path only keeps the rules whole.
+import { instantiateCore, type CoreExports } from "../core/wasm.js";
+import { readConstants, type CoreConstants } from "../core/constants.js";
+import { coreLayout } from "../core/layout.js";
+import { parseGeometry, DEFAULT_DTLB, DEFAULT_ITLB, DEFAULT_STLB, type TlbGeometry } from "../config.js";
+import type { ReplayReport } from "./report.js";
+
+export interface ReplayConfig {
+  /** 2 MiB pages (3-level walk) instead of 4 KiB. */
+  huge?: boolean;
+  itlb?: TlbGeometry | string;
+  dtlb?: TlbGeometry | string;
+  stlb?: TlbGeometry | string;
+  /** Receives the per-translation log (replay/README.md format), a block of lines at a time. */
+  onLog?: (text: string) => void;
+}
+
+export type ReplayErrorKind = "malformed" | "invalid-size" | "invalid-address" | "out-of-memory";
+
+/** A fatal input error (§2): the 1-based line, and no statistics. */
+export class ReplayError extends Error {
+  override name = "ReplayError";
+  constructor(readonly kind: ReplayErrorKind, readonly line: number, message: string) {
+    super(`line ${line}: ${message}`);
+  }
+}
+
+const NL = 0x0a;
+/** Initial RAM for page tables; the core grows the memory as frames are handed out. */
+const INITIAL_RAM = 16 << 20;
+const MAX_PAGES = 65536;
+
+export class ReplayEngine {
+  readonly pageSize: number;
+  readonly geometry: { itlb: TlbGeometry; dtlb: TlbGeometry; stlb: TlbGeometry };
+  private input!: Uint8Array;
+  private view!: DataView;
+  private buffer: ArrayBuffer | SharedArrayBuffer | null = null;
+  /** Bytes of an unfinished line at the start of the input buffer. */
+  private pending = 0;
+  /** A line too long for the buffer, being collected. */
+  private giant: Uint8Array[] | null = null;
+  private readonly capacity: number;
+  private finished = false;
+
+  private constructor(private readonly core: CoreExports, private readonly memory: WebAssembly.Memory,
+                      private readonly k: CoreConstants, config: ReplayConfig,
+                      private readonly onLog?: (text: string) => void) {
+    this.pageSize = config.huge ? 2 << 20 : 4096;
+    const max = k.num.ARCH_MAX_ENTRIES;
+    this.geometry = {
+      itlb: parseGeometry(config.itlb ?? DEFAULT_ITLB, "itlb", max),
+      dtlb: parseGeometry(config.dtlb ?? DEFAULT_DTLB, "dtlb", max),
+      stlb: parseGeometry(config.stlb ?? DEFAULT_STLB, "stlb", max),
+    };
+    // When logging, each call's output must fit the log buffer (assembly/constants/layout.ts).
+    this.capacity = onLog ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
+  }
+
+  /** A fresh engine (its own core instance and memory). Geometry errors throw ConfigError naming the value. */
+  static async create(config: ReplayConfig = {}): Promise<ReplayEngine> {
+    const layout = await coreLayout();
+    const ramBase = layout.defaultRamBase;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((ramBase + INITIAL_RAM) / 65536), maximum: MAX_PAGES });
+    const { exports, raw } = await instantiateCore(memory);
+    const k = readConstants(raw);
+    const engine = new ReplayEngine(exports, memory, k, config, config.onLog);
+    const g = engine.geometry;
+    exports.configure(ramBase, BigInt(memory.buffer.byteLength - ramBase), 40, k.num.QUIRKS_SDM, k.num.FEATURE_PAGES_1G,
+      2, 1, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways, g.stlb.entries, g.stlb.ways);
+    exports.replayConfigure(config.huge ? 21 : 12, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways,
+      g.stlb.entries, g.stlb.ways, config.onLog ? 1 : 0);
+    return engine;
+  }
+
+  /** Views over the memory, rebuilt when the core has grown it (growing detaches them). */
+  private views(): void {
+    if (this.buffer === this.memory.buffer) return;
+    this.buffer = this.memory.buffer;
+    this.input = new Uint8Array(this.buffer, this.k.num.REPLAY_IN_OFFSET, this.k.num.REPLAY_IN_CAPACITY);
+    this.view = new DataView(this.buffer);
+  }
+
+  private stat(field: number): number {
+    return Number(this.view.getBigUint64(this.k.num.REPLAY_STATS_OFFSET + field * 8, true));
+  }
+
+  /** Feed the next bytes of the trace (any split: lines may straddle calls). */
+  push(chunk: Uint8Array): void {
+    if (this.finished) throw new Error("replay: push after finish");
+    let at = 0;
+    while (at < chunk.length) {
+      this.views();
+      if (this.giant) {
+        const nl = chunk.indexOf(NL, at);
+        if (nl < 0) { this.giant.push(chunk.slice(at)); return; }
+        this.giant.push(chunk.slice(at, nl));
+        at = nl + 1;
+        this.flushGiant();
+        continue;
+      }
+      const n = Math.min(chunk.length - at, this.capacity - this.pending);
+      this.input.set(chunk.subarray(at, at + n), this.pending);
+      at += n;
+      const filled = this.pending + n;
+      const last = this.input.lastIndexOf(NL, filled - 1);
+      if (last < 0) {
+        this.pending = filled;
+        if (filled === this.capacity) {         // one line fills the buffer: collect it aside
+          this.giant = [this.input.slice(0, filled)];
+          this.pending = 0;
+        }
+        continue;
+      }
+      this.run(last + 1);
+      this.views();
+      this.input.copyWithin(0, last + 1, filled);
+      this.pending = filled - (last + 1);
+    }
+  }
+
+  /** End of input: the last line (if unterminated) is still a line. Returns the report (§8). */
+  finish(): ReplayReport {
+    if (this.finished) throw new Error("replay: finish called twice");
+    this.views();
+    if (this.giant) this.flushGiant();
+    else if (this.pending > 0) {
+      this.input[this.pending] = NL;
+      this.run(this.pending + 1);
+      this.pending = 0;
+    }
+    this.finished = true;
+    return this.report();
+  }
+
+  /** Lines and records replayed so far. */
+  progress(): { lines: number; records: number } {
+    this.views();
+    return { lines: this.stat(this.k.num.RS_LINES), records: this.stat(this.k.num.RS_RECORDS) };
+  }
+
+  private run(len: number): void {
+    const rc = this.core.replayChunk(len);
+    this.views();
+    const n = this.k.num;
+    if (this.onLog) this.drainLog();
+    if (rc === n.REPLAY_OK) return;
+    const line = this.stat(n.RS_ERROR_LINE);
+    this.finished = true;
+    if (rc === n.REPLAY_MALFORMED) throw new ReplayError("malformed", line, "malformed line (not blank, noise or a K H,D record)");
+    if (rc === n.REPLAY_BAD_SIZE) throw new ReplayError("invalid-size", line, "invalid record: size must be 1..4096");
+    if (rc === n.REPLAY_BAD_ADDRESS) throw new ReplayError("invalid-address", line, "invalid record: bytes must lie below 2^48");
+    throw new ReplayError("out-of-memory", line,
+      `the trace touches more frames (${this.stat(n.RS_FRAMES)}) than the 4 GiB WebAssembly memory can back`);
+  }
+
+  /** The log records of the last call, as text lines: `<line> <I|L|S> <va> <pa> <L1|STLB|WALK|FAULT>`. */
+  private drainLog(): void {
+    const n = this.k.num;
+    const count = this.stat(n.RS_LOG_COUNT);
+    if (count === 0) return;
+    const names = ["L1", "STLB", "WALK", "FAULT"];
+    const out: string[] = new Array(count);
+    const v = this.view;
+    for (let i = 0; i < count; i++) {
+      const r = n.REPLAY_LOG_OFFSET + i * n.REPLAY_LOG_RECORD;
+      out[i] = `${v.getBigUint64(r, true)} ${String.fromCharCode(v.getUint8(r + 24))} ` +
+        `${v.getBigUint64(r + 8, true).toString(16)} ${v.getBigUint64(r + 16, true).toString(16)} ${names[v.getUint8(r + 25)]}`;
+    }
+    this.onLog!(out.join("\n") + "\n");
+  }
+
+  /** A line longer than the input buffer: classify it here, hand the core an equivalent short line. */
+  private flushGiant(): void {
+    const parts = this.giant!;
+    this.giant = null;
+    let text = "";
+    for (const p of parts) for (let i = 0; i < p.length; i++) text += String.fromCharCode(p[i]!);
+    const short = equivalentShortLine(text);
+    for (let i = 0; i < short.length; i++) this.input[i] = short.charCodeAt(i);
+    this.run(short.length);
+    this.pending = 0;
+  }
+
+  private report(): ReplayReport {
+    const n = this.k.num;
+    const s = (f: number) => this.stat(f);
+    const hash = (f: number) => this.view.getBigUint64(n.REPLAY_STATS_OFFSET + f * 8, true).toString(16).padStart(16, "0");
+    const g = this.geometry;
+    return {
+      page_size: this.pageSize,
+      itlb_entries: g.itlb.entries, itlb_ways: g.itlb.ways, dtlb_entries: g.dtlb.entries, dtlb_ways: g.dtlb.ways,
+      stlb_entries: g.stlb.entries, stlb_ways: g.stlb.ways,
+      lines: s(n.RS_LINES), records: s(n.RS_RECORDS), records_i: s(n.RS_RECORDS_I), records_l: s(n.RS_RECORDS_L),
+      records_s: s(n.RS_RECORDS_S), records_m: s(n.RS_RECORDS_M), translations: s(n.RS_TRANSLATIONS),
+      itlb_hits: s(n.RS_ITLB_HITS), itlb_misses: s(n.RS_ITLB_MISSES), dtlb_hits: s(n.RS_DTLB_HITS),
+      dtlb_misses: s(n.RS_DTLB_MISSES), stlb_hits: s(n.RS_STLB_HITS), stlb_misses: s(n.RS_STLB_MISSES),
+      walks: s(n.RS_WALKS), page_faults: s(n.RS_PAGE_FAULTS), pages_touched: s(n.RS_PAGE_FAULTS),
+      page_table_pages: s(n.RS_PAGE_TABLE_PAGES), phys_hash: hash(n.RS_PHYS_HASH), outcome_hash: hash(n.RS_OUTCOME_HASH),
+    };
+  }
+}
+
+/**
+ * §2's classification of one line, for the rare line longer than the input buffer,
+ * as a short line the core classifies the same way (with the same numbers).
+ */
+export function equivalentShortLine(line: string): string {
+  if (/^[ \t\r]*$/.test(line)) return "\n";
+  if (/^(==|--|\*\*|#)/.test(line)) return "#\n";
+  const m = /^[ \t]*([ILSM])[ \t]+([0-9a-fA-F]{1,16}),([0-9]+)[ \t\r]*$/.exec(line);
+  if (!m) return "!\n";                                   // malformed, reported at this line
+  const size = BigInt(m[3]!);
+  const digits = size > 99999n ? "99999" : size.toString();  // keeps "0" and "> 4096" invalid
+  return `${m[1]} ${m[2]},${digits}\n`;
+}

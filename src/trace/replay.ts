@@ -1,0 +1,43 @@
+// replay(source, options): the Node API of trace replay — open, decompress, feed the
+// engine chunk by chunk, report progress, resolve to the report (§8).
+import { ReplayEngine, type ReplayConfig } from "./engine.js";
+import { openTrace, type TraceSource } from "./source.js";
+import type { ReplayReport } from "./report.js";
+
+export interface ReplayProgress {
+  /** Input bytes consumed (compressed bytes for a gzip file) and the total when known. */
+  bytesRead: number;
+  totalBytes: number | null;
+  lines: number;
+  records: number;
+  elapsedMs: number;
+}
+
+export interface ReplayOptions extends ReplayConfig {
+  /** Called after each chunk, at most every `progressIntervalMs` (default 100), and once at the end. */
+  onProgress?: (p: ReplayProgress) => void;
+  progressIntervalMs?: number;
+}
+
+export async function replay(source: TraceSource, options: ReplayOptions = {}): Promise<ReplayReport> {
+  const engine = await ReplayEngine.create(options);
+  const trace = await openTrace(source);
+  const start = performance.now();
+  const interval = options.progressIntervalMs ?? 100;
+  let lastProgress = start;
+  const progress = () => {
+    const p = engine.progress();
+    options.onProgress!({ bytesRead: trace.bytesRead(), totalBytes: trace.totalBytes, lines: p.lines,
+      records: p.records, elapsedMs: performance.now() - start });
+  };
+  for await (const chunk of trace.chunks) {
+    engine.push(chunk);
+    if (options.onProgress) {
+      const now = performance.now();
+      if (now - lastProgress >= interval) { lastProgress = now; progress(); }
+    }
+  }
+  const report = engine.finish();
+  if (options.onProgress) progress();
+  return report;
+}
