@@ -14,3 +14,11 @@ export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.
 export type { FaultKind, PfErrorBits } from "./x86/decode.js";
 export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./conformance/x86.js";
 export type { ConformanceSummary, VectorOutcome, X86Vector } from "./conformance/x86.js";
+export { replay } from "./trace/replay.js";
+export type { ReplayOptions, ReplayProgress } from "./trace/replay.js";
+export { ReplayEngine, ReplayError, equivalentShortLine } from "./trace/engine.js";
+export type { ReplayConfig, ReplayErrorKind } from "./trace/engine.js";
+export { openTrace, TraceSourceError } from "./trace/source.js";
+export type { TraceSource, OpenedTrace } from "./trace/source.js";
+export { reportJson, reportTable, REPORT_KEYS } from "./trace/report.js";
+export type { ReplayReport } from "./trace/report.js";

@@ -109,19 +109,31 @@ export function archLookup(l: u32, va: u64, pcid: u32): i32 {
 /** Make entry `i` the most recently used of its set. */
 @inline export function archTouch(l: u32, i: u32): void { store<u64>(stampAddr(l, i), ++lruClock); }
 
-/** Insert a translation (the caller knows it is absent): an empty way, else the LRU way is evicted. */
+/**
+ * Insert a translation (the caller knows it is absent): an empty way if the set has
+ * one, else the least recently used way is evicted. Branch-free over the ways (SIMD for
+ * the empty test, `select` for the minimum): which way wins is data, and a branch on it
+ * mispredicted on most inserts.
+ */
 export function archInsert(l: u32, va: u64, cls: u32, frame: u64, meta: u32): u32 {
   const ways = load<u32>(geo(l) + 4);
   const vpn = va >> classShift(cls);
   const first = setOf(l, vpn) * ways;
-  let victim = first;
-  let oldest: u64 = EMPTY;
-  for (let i = first; i < first + ways; i++) {
-    if (load<u64>(tagAddr(l, i)) == EMPTY) { victim = i; oldest = 0; break; }
-    const s = load<u64>(stampAddr(l, i));
-    if (s < oldest) { oldest = s; victim = i; }
+  const empty = matchWays(l, first, ways, EMPTY);
+  let victim: u32;
+  if (empty != 0) {
+    victim = first + ctz(empty);
+  } else {
+    victim = first;
+    let oldest = load<u64>(stampAddr(l, first));
+    for (let i = first + 1; i < first + ways; i++) {
+      const s = load<u64>(stampAddr(l, i));
+      const older = s < oldest;
+      victim = select<u32>(i, victim, older);
+      oldest = select<u64>(s, oldest, older);
+    }
+    count(1 + l, CNT_EVICTIONS);
   }
-  if (oldest != 0) count(1 + l, CNT_EVICTIONS);
   store<u64>(tagAddr(l, victim), (vpn << 2) | <u64>cls);
   store<u64>(frameAddr(l, victim), frame);
   store<u32>(metaAddr(l, victim), meta | (cls << META_CLASS_SHIFT));
