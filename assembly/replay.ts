@@ -24,7 +24,7 @@ import {
 } from "./constants/x86";
 import { ramBase, ramSize, setRamSize } from "./state";
 import { walk, walkPa } from "./walk/x86";
-import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archInsert, archLookup, archTouch, frameAddr } from "./tlb/arch";
+import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archFind, archInsert, archTouch, frameAddr } from "./tlb/arch";
 import { loadState } from "./control";
 
 // Configuration.
@@ -160,14 +160,15 @@ function translate(va: u64, instr: bool, letter: u32): bool {
   const l1 = instr ? ARCH_ITLB : ARCH_DTLB;
   let outcome = OUTCOME_L1;
   let frame: u64;
-  const i = archLookup(l1, va, 0);
+  const vpn = va >> shift;
+  const i = archFind(l1, vpn, sizeClass, 0);
   if (i >= 0) {
     if (instr) itlbHits++; else dtlbHits++;
     archTouch(l1, <u32>i);
     frame = load<u64>(frameAddr(l1, <u32>i));
   } else {
     if (instr) itlbMisses++; else dtlbMisses++;
-    const j = archLookup(ARCH_STLB, va, 0);
+    const j = archFind(ARCH_STLB, vpn, sizeClass, 0);
     if (j >= 0) {
       stlbHits++;
       archTouch(ARCH_STLB, <u32>j);

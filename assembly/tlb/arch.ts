@@ -86,22 +86,27 @@ export function archConfigure(l: u32, entries: u32, ways: u32): void {
   return mask & (<u32>(<u64>1 << ways) - 1);
 }
 
+/** Index of the entry of size class `cls` for page number `vpn` (PCID `pcid`, or global), or −1. */
+@inline export function archFind(l: u32, vpn: u64, cls: u32, pcid: u32): i32 {
+  const first = setOf(l, vpn) * load<u32>(geo(l) + 4);
+  let hits = matchWays(l, first, load<u32>(geo(l) + 4), (vpn << 2) | <u64>cls);
+  while (hits != 0) {
+    const i = first + ctz(hits);
+    hits &= hits - 1;
+    const meta = load<u32>(metaAddr(l, i));
+    if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
+  }
+  return -1;
+}
+
 /** Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1. */
 export function archLookup(l: u32, va: u64, pcid: u32): i32 {
   let classes = load<u32>(geo(l) + 12);
-  const ways = load<u32>(geo(l) + 4);
   while (classes != 0) {
     const cls = ctz(classes);
     classes &= classes - 1;
-    const vpn = va >> classShift(cls);
-    const first = setOf(l, vpn) * ways;
-    let hits = matchWays(l, first, ways, (vpn << 2) | <u64>cls);
-    while (hits != 0) {
-      const i = first + ctz(hits);
-      hits &= hits - 1;
-      const meta = load<u32>(metaAddr(l, i));
-      if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
-    }
+    const i = archFind(l, va >> classShift(cls), cls, pcid);
+    if (i >= 0) return i;
   }
   return -1;
 }
