@@ -1,10 +1,15 @@
 // `wasm-mmu demo` (what `npm start` runs): a small 4-level page table, step-by-step
-// walks, TLB hits and misses, the A/D bits a write sets, decoded faults and the counters.
+// walks, TLB hits and misses, the A/D bits a write sets, decoded faults and the counters;
+// then a replay of the real lackey trace the package ships (data/sample.lackey.gz).
+import { fileURLToPath } from "node:url";
 import { Machine, type AccessKind } from "../machine.js";
 import { PAGE_2M, PAGE_4K, PageTableBuilder, type MapFlags, type PageSize } from "../pageTable.js";
 import type { LevelStats, TlbStats } from "../tlbStats.js";
+import { replay } from "../trace/replay.js";
+import { reportTable } from "../trace/report.js";
+import { TraceSourceError } from "../trace/source.js";
 import { describeErrorCode } from "../x86/decode.js";
-import { parseCommandArgs } from "./errors.js";
+import { parseCommandArgs, usage } from "./errors.js";
 import { formatResult, formatSteps, hex, hexPad, pageSizeName } from "./format.js";
 
 export const DEMO_HELP = `Usage: wasm-mmu demo
@@ -12,11 +17,18 @@ export const DEMO_HELP = `Usage: wasm-mmu demo
 Build a 4-level x86-64 machine (64 MiB RAM, architectural iTLB/dTLB + STLB), map four
 pages with the page-table builder, and print step-by-step walks, translations that miss
 then hit in the TLBs, the A/D bits a write sets, decoded #PF error codes and the TLB
-counters. Takes no arguments.
+counters. Then replay the real valgrind lackey trace shipped in data/sample.lackey.gz
+through the default TLBs and print its table (as \`wasm-mmu replay --format table\`).
+Takes no arguments.
 
 Options:
   -h, --help   this help
 `;
+
+/** The sample trace, beside dist/ in the package (this module is bundled into dist/cli.js). */
+const SAMPLE_TRACE = new URL("../data/sample.lackey.gz", import.meta.url);
+/** What the sample trace recorded (data/README.md). */
+const SAMPLE_PROGRAM = "GNU sort sorting 4,000 lines";
 
 const CODE = 0x400000n, DATA = 0x600000n, KERNEL = 0xffff800000000000n, HEAP = 0x40000000n;
 
@@ -111,5 +123,16 @@ export async function demoCommand(args: string[], out: (line: string) => void): 
   }
   out(`  totals: ${s.totals.translations} translations, ${s.totals.walks} walks, ${s.totals.entryReads} entry reads, `
     + `${s.totals.adWrites} A/D writes, ${s.totals.faults} faults`);
+
+  out("");
+  out(`Trace replay: valgrind lackey trace of ${SAMPLE_PROGRAM} shipped in data/sample.lackey.gz`);
+  let report;
+  try {
+    report = await replay(fileURLToPath(SAMPLE_TRACE));
+  } catch (e) {
+    if (e instanceof TraceSourceError) throw usage(`the sample trace: ${e.message}`);
+    throw e;
+  }
+  for (const line of reportTable(report).trimEnd().split("\n")) out(line);
   return 0;
 }

@@ -5,6 +5,7 @@ import { ConfigError } from "../config.js";
 import { conformanceCommand, CONFORMANCE_HELP } from "./conformance.js";
 import { demoCommand, DEMO_HELP } from "./demo.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE } from "./errors.js";
+import { replayCommand, REPLAY_HELP } from "./replay.js";
 import { walkCommand, WALK_HELP } from "./walk.js";
 
 type Command = (args: string[], out: (line: string) => void) => Promise<number>;
@@ -12,6 +13,7 @@ type Command = (args: string[], out: (line: string) => void) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
   demo: { run: demoCommand, help: DEMO_HELP, summary: "a guided tour: page table, walks, TLB hits, faults, counters" },
   walk: { run: walkCommand, help: WALK_HELP, summary: "walk one virtual address step by step over a page table you describe" },
+  replay: { run: replayCommand, help: REPLAY_HELP, summary: "replay a valgrind lackey memory trace through the TLBs: hits, misses, walks, faults" },
   conformance: { run: conformanceCommand, help: CONFORMANCE_HELP, summary: "replay the QEMU x86 conformance vectors and report disagreements" },
 };
 

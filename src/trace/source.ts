@@ -32,7 +32,10 @@ export async function openTrace(source: TraceSource): Promise<OpenedTrace> {
   if (typeof source === "string") {
     if (source === "-") input = process.stdin;
     else {
-      try { total = (await stat(source)).size; } catch (e) { throw new TraceSourceError(`cannot read ${source}: ${(e as Error).message}`); }
+      try { total = (await stat(source)).size; } catch (e) {
+        const code = (e as { code?: string }).code;
+        throw new TraceSourceError(code === "ENOENT" ? `${source}: no such file` : `cannot read ${source}: ${(e as Error).message}`);
+      }
       input = createReadStream(source, { highWaterMark: READ_CHUNK });
     }
   } else if (source instanceof Uint8Array) {
@@ -54,11 +57,15 @@ export async function openTrace(source: TraceSource): Promise<OpenedTrace> {
   let first: IteratorResult<Uint8Array>;
   try { first = await it.next(); } catch (e) { throw new TraceSourceError(`cannot read ${describe(source)}: ${(e as Error).message}`); }
   const rest = (async function* () {
-    if (!first.done) yield first.value;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    try {
+      if (!first.done) yield first.value;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await it.return?.();                 // a replay that stops early still closes the file
     }
   })();
   const gzip = !first.done && first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b;
@@ -81,7 +88,10 @@ async function* gunzipStream(compressed: AsyncIterable<Uint8Array>, source: Trac
   try {
     for await (const c of feeding) yield c as Uint8Array;
   } catch (e) {
-    throw new TraceSourceError(`corrupt gzip data in ${describe(source)}: ${(e as Error).message}`);
+    // zlib's own errors carry a Z_* code; anything else came from reading the input.
+    const zlib = typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("Z_");
+    throw new TraceSourceError(zlib ? `corrupt gzip data in ${describe(source)}: ${(e as Error).message}`
+      : `cannot read ${describe(source)}: ${(e as Error).message}`);
   }
 }
 

@@ -64,3 +64,30 @@ describe("public traces", () => {
     }
   }
 });
+
+describe("sources", () => {
+  test("a replay that fails on a bad line closes its file", async () => {
+    const { readdirSync: ls } = await import("node:fs");
+    const open = () => ls("/proc/self/fd").length;
+    const before = open();
+    for (let i = 0; i < 20; i++) await replay(`${CASES}e03-size-zero.trace`).catch(() => undefined);
+    expect(open()).toBeLessThanOrEqual(before + 1);
+  });
+
+  test("a chunked async iterable, a Uint8Array and a path give the same report", async () => {
+    const bytes = readFileSync(`${CASES}02-worked-example.trace`);
+    const chunks = (async function* () { for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3); })();
+    const a = await replay(chunks), b = await replay(new Uint8Array(bytes)), c = await replay(`${CASES}02-worked-example.trace`);
+    expect(a).toEqual(c);
+    expect(b).toEqual(c);
+  });
+
+  test("a line longer than the input buffer is classified exactly", async () => {
+    const pad = " ".repeat(3 << 20);
+    const text = `#${"x".repeat(2 << 20)}\n${pad}I ${"0".repeat(8)}1ffe,4\n L 5000,8${" ".repeat(2 << 20)}\n`;
+    const r = await replay(new TextEncoder().encode(text));
+    expect([r.lines, r.records, r.records_i, r.records_l, r.translations]).toEqual([3, 2, 1, 1, 3]);
+    const bad = await replay(new TextEncoder().encode(`I 1,1\n${pad}Q 1,1\n`)).then(() => null, (e: unknown) => e);
+    expect((bad as ReplayError).line).toBe(2);
+  });
+});
