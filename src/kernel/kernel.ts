@@ -1,0 +1,345 @@
+// The kernel: physical frames, swap, page tables in guest RAM, the page-fault handler
+// and reclaim. The core (the MMU) walks and reports faults; this decides what they mean
+// (x86 rules of `handle_mm_fault`: anonymous, file, COW, swap-in, SIGSEGV) and resumes.
+import { Machine } from "../machine.js";
+import type { TlbOptions } from "../config.js";
+import { ConfigError } from "../config.js";
+import { FrameUse, Frames } from "./frames.js";
+import { SwapDevice } from "./swap.js";
+import {
+  PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US, PTE_XD_HI, PageTableMemory, frameOf, isPresent, isProtNone, isSwap,
+  swapEntry, swapSlot,
+} from "./pte.js";
+import { AddressSpace } from "./mm.js";
+import { ENOMEM, KernelError, SegmentationFault } from "./constants.js";
+import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
+import { Process } from "./process.js";
+import { spawnProcess, type ProcessImage } from "./spawn.js";
+
+export interface KernelOptions {
+  /** Guest RAM (default 64 MiB). */
+  ramBytes?: number;
+  /** Swap device size in pages (default 0: no swap). */
+  swapPages?: number;
+  tlb?: TlbOptions;
+}
+
+export type Access = "read" | "write" | "fetch";
+/** Frames below 1 MiB hold the "kernel": the zero page and the shared kernel tables. */
+const RESERVED_LOW = 256;
+const KERNEL_PML4_FIRST = 256;
+
+let fileIds = new WeakMap<object, number>();
+let nextFileId = 1;
+function objectId(o: object): number {
+  let id = fileIds.get(o);
+  if (id === undefined) { id = nextFileId++; fileIds.set(o, id); }
+  return id;
+}
+
+export class Kernel {
+  readonly frames: Frames;
+  readonly swap: SwapDevice | null;
+  readonly tables: PageTableMemory;
+  readonly view: DataView;
+  readonly bytes: Uint8Array;
+  readonly mms = new Map<number, AddressSpace>();
+  /** The zero page (read faults on anonymous memory map it read-only). */
+  readonly zeroFrame = 1;
+  /** The kernel half: one PDPT shared by every process's PML4 entries 256..511, supervisor-only. */
+  readonly kernelPdpt = 2;
+  counters = { pgfault: 0, pgmajfault: 0, pswpin: 0, pswpout: 0 };
+  readonly processes = new Map<number, Process>();
+  private nextPid = 1;
+  private nextPcid = 1;
+  private current: AddressSpace | null = null;
+
+  private constructor(readonly machine: Machine, swapPages: number) {
+    this.bytes = machine.phys.bytes;
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.tables = new PageTableMemory(this.view);
+    this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
+    this.swap = swapPages > 0 ? new SwapDevice(swapPages) : null;
+    // The kernel half: a 1 GiB supervisor-only direct map of physical memory at
+    // 0xffff888000000000 (PML4 index 273), so a user access there is a protection fault.
+    const pdpt = this.kernelPdpt * 4096;
+    this.bytes.fill(0, pdpt, pdpt + 4096);
+    this.tables.set(pdpt, (0 | PTE_P | PTE_RW | 0x80 | PTE_A | PTE_D) >>> 0, PTE_XD_HI);
+  }
+
+  static async create(opts: KernelOptions = {}): Promise<Kernel> {
+    const swapPages = opts.swapPages ?? 0;
+    if (!Number.isInteger(swapPages) || swapPages < 0) throw new ConfigError(`swapPages: ${swapPages} is not a whole number of pages`);
+    const machine = await Machine.create({ ramBytes: opts.ramBytes ?? 64 << 20, mode: "4level", tlb: opts.tlb ?? { kind: "arch" } });
+    machine.setControl({ pcide: true, smep: true, smap: true, pge: true });
+    return new Kernel(machine, swapPages);
+  }
+
+  /** execve-like: a new process laid out from `image` (spawn.ts). */
+  spawn(image: ProcessImage): Process {
+    const p = spawnProcess(this, this.nextPid++, image);
+    this.processes.set(p.pid, p);
+    return p;
+  }
+
+  /** fork(2) of `parent`. */
+  fork(parent: Process): Process {
+    const child = parent.fork(this.nextPid++);
+    this.processes.set(child.pid, child);
+    return child;
+  }
+
+  /** exit(2) of `p`. */
+  exit(p: Process): void {
+    p.exit();
+    this.processes.delete(p.pid);
+  }
+
+  /** A new empty address space with its own PML4 (kernel half shared) and PCID. */
+  newAddressSpace(): AddressSpace {
+    const root = this.allocTable();
+    for (let i = KERNEL_PML4_FIRST; i < 512; i++) {
+      if (i === 273) this.tables.set(root + i * 8, (this.kernelPdpt * 4096 | PTE_P | PTE_RW) >>> 0, 0);
+    }
+    const mm = new AddressSpace(root, this.nextPcid++ & 0xfff, TASK_SIZE_4LEVEL);
+    this.mms.set(mm.id, mm);
+    return mm;
+  }
+
+  /** Free an address space's tables (its pages were unmapped first). */
+  dropAddressSpace(mm: AddressSpace): void {
+    const freeTables = (table: number, level: number) => {
+      for (let i = 0; i < 512; i++) {
+        if (level === 0 && i >= KERNEL_PML4_FIRST) break;
+        const lo = this.tables.lo(table + i * 8);
+        if (level < 3 && isPresent(lo)) freeTables((lo & 0xfffff000) >>> 0, level + 1);
+      }
+      if (level < 4) this.frames.release(table / 4096);
+    };
+    freeTables(mm.root, 0);
+    this.machine.invpcid(1, mm.pcid);
+    this.mms.delete(mm.id);
+    if (this.current === mm) this.current = null;
+  }
+
+  /** Load `mm` into CR3 (its PCID keeps the other processes' TLB entries). */
+  switchTo(mm: AddressSpace): void {
+    if (this.current === mm) return;
+    this.machine.writeCr3(BigInt(mm.root) | BigInt(mm.pcid) | (1n << 63n));
+    this.current = mm;
+  }
+
+  /** Drop `mm`'s TLB entries for one page (INVPCID type 0: works for any process). */
+  flushPage(mm: AddressSpace, vpn: number): void {
+    this.machine.invpcid(0, mm.pcid, BigInt(vpn) * PAGE_SIZE);
+  }
+
+  /** A frame for `use`, reclaiming when RAM is full; ENOMEM when nothing can be reclaimed. */
+  allocFrame(use: FrameUse): number {
+    let f = this.frames.take(use);
+    while (f < 0) {
+      if (!this.reclaimOne()) throw new KernelError(ENOMEM, "out of memory: no frame is free and none can be reclaimed");
+      f = this.frames.take(use);
+    }
+    return f;
+  }
+
+  /** A zeroed page-table frame's physical address. */
+  allocTable(): number {
+    const f = this.allocFrame(FrameUse.Table);
+    this.bytes.fill(0, f * 4096, f * 4096 + 4096);
+    return f * 4096;
+  }
+
+  /**
+   * Reclaim one frame with the clock (second-chance) algorithm over the accessed bits
+   * the MMU sets: a frame whose PTEs show A=1 gets A cleared (and its TLB entries
+   * dropped, so the next use sets A again) and survives this pass; the first one found
+   * with A=0 everywhere goes: an unmapped page-cache page is dropped, an anonymous page
+   * is written to a swap slot and its PTEs become swap entries.
+   */
+  reclaimOne(): boolean {
+    const fr = this.frames;
+    for (let n = 0; n < 2 * fr.count; n++) {
+      const f = fr.hand;
+      fr.hand = (fr.hand + 1) % fr.count;
+      const use = fr.use[f];
+      if ((use === FrameUse.File || use === FrameUse.Shmem) && fr.mapcount[f] === 0 && !fr.dirty[f]) {
+        if (use === FrameUse.Shmem) continue;                 // shmem has no backing store but RAM (and swap, not modelled)
+        fr.release(f);
+        return true;
+      }
+      if (use !== FrameUse.Anon || this.swap === null || this.pinned.has(f)) continue;
+      const maps = fr.rmap[f] ?? [];
+      let young = false;
+      for (const m of maps) {
+        const mm = this.mms.get(m.mmId)!;
+        const pa = this.tables.ptePa(mm.root, m.vpn, null);
+        const lo = this.tables.lo(pa);
+        if (lo & PTE_A) { young = true; this.tables.set(pa, lo & ~PTE_A, this.tables.hi(pa)); this.flushPage(mm, m.vpn); }
+      }
+      if (young) continue;
+      const slot = this.swap.store(this.bytes.subarray(f * 4096, f * 4096 + 4096), maps.length);
+      if (slot < 0) return false;
+      for (const m of maps) {
+        const mm = this.mms.get(m.mmId)!;
+        const pa = this.tables.ptePa(mm.root, m.vpn, null);
+        this.tables.set(pa, swapEntry(slot), 0);
+        this.flushPage(mm, m.vpn);
+      }
+      this.counters.pswpout++;
+      fr.release(f);
+      return true;
+    }
+    return false;
+  }
+
+  /** Frames reclaim must not take (the fault handler is reading them). */
+  readonly pinned = new Set<number>();
+
+  // ── the page-fault handler ────────────────────────────────────────────────────────
+
+  /**
+   * handle_mm_fault: the MMU stopped on `va`; make the access possible or deliver
+   * SIGSEGV (as a thrown SegmentationFault). `present`: the #PF error code's P bit.
+   */
+  handleMmFault(mm: AddressSpace, va: bigint, access: Access, present: boolean): void {
+    this.counters.pgfault++;
+    if (va >= mm.taskSize) throw new SegmentationFault(va, "kernel address", access);
+    const vma = mm.find(va);
+    if (!vma) throw new SegmentationFault(va, "no mapping", access);
+    const f = vma.flags;
+    const allowed = access === "write" ? (f & VM_WRITE) !== 0 : access === "fetch" ? (f & VM_EXEC) !== 0
+      : (f & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
+    if (!allowed) throw new SegmentationFault(va, "permission", access);
+    const vpn = Number(va / PAGE_SIZE);
+    const pa = this.tables.ptePa(mm.root, vpn, () => { mm.tablePages++; return this.allocTable(); });
+    if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
+    const lo = this.tables.lo(pa);
+    if (isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
+    else if (isProtNone(lo)) this.setPte(mm, vma, vpn, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
+    else if (!isPresent(lo)) {
+      if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) this.doFault(mm, vma, vpn, pa, access);
+      else this.doAnonymousPage(mm, vma, vpn, pa, access);
+    } else if (access === "write" && (lo & PTE_RW) === 0) {
+      this.doWpPage(mm, vma, vpn, pa, frameOf(lo));
+    } // else: a spurious fault from a stale TLB entry; the flush below is the fix
+    if (!present || access === "write") mm.minorFaults++;
+    this.flushPage(mm, vpn);
+  }
+
+  /** May this private page be written in place? Only if it is an anonymous page nobody else maps. */
+  private writable(vma: Vma, frame: number): boolean {
+    if ((vma.flags & VM_WRITE) === 0) return false;
+    if ((vma.flags & VM_SHARED) !== 0) return true;
+    return this.frames.use[frame] === FrameUse.Anon && this.frames.mapcount[frame] === 1;
+  }
+
+  /** Write a present PTE (user, NX unless executable). */
+  private setPte(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
+    let lo = (frame * 4096) | PTE_P | PTE_US;
+    if (writable) lo |= PTE_RW;
+    this.tables.set(pa, lo >>> 0, (vma.flags & VM_EXEC) !== 0 ? 0 : PTE_XD_HI);
+  }
+
+  private map(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
+    if (frame !== this.zeroFrame) this.frames.addMapping(frame, mm.id, vpn);
+    this.setPte(mm, vma, vpn, pa, frame, writable);
+  }
+
+  /** do_anonymous_page: a read maps the zero page read-only; a write gets a new zeroed frame. */
+  private doAnonymousPage(mm: AddressSpace, vma: Vma, vpn: number, pa: number, access: Access): void {
+    if (access !== "write") { this.map(mm, vma, vpn, pa, this.zeroFrame, false); return; }
+    const f = this.allocFrame(FrameUse.Anon);
+    this.bytes.fill(0, f * 4096, f * 4096 + 4096);
+    this.map(mm, vma, vpn, pa, f, true);
+  }
+
+  /** The page-cache frame of a file page (filled from the file) or of a shared-anonymous page (zeroed). */
+  pageCacheFrame(vma: Vma, vpn: number): number {
+    const index = vma.pgoff + BigInt(vpn) - vma.start / PAGE_SIZE;
+    const owner: object = vma.file ?? (vma as unknown as { shmem: object }).shmem ?? vma;
+    const key = `${vma.file ? "file" : "shmem"}:${objectId(owner)}:${index}`;
+    const cached = this.frames.pageCache.get(key);
+    if (cached !== undefined) return cached;
+    const f = this.allocFrame(vma.file ? FrameUse.File : FrameUse.Shmem);
+    const page = this.bytes.subarray(f * 4096, f * 4096 + 4096);
+    page.fill(0);
+    const content = (vma.file as VmaFile | null)?.content;
+    if (content) {
+      const at = Number(index) * 4096;
+      if (at < content.length) page.set(content.subarray(at, Math.min(at + 4096, content.length)));
+    }
+    this.frames.pageCache.set(key, f);
+    this.frames.cacheKey[f] = key;
+    return f;
+  }
+
+  /** do_fault: file or shared-anonymous page; a private write copies it (COW from the page cache). */
+  private doFault(mm: AddressSpace, vma: Vma, vpn: number, pa: number, access: Access): void {
+    const cache = this.pageCacheFrame(vma, vpn);
+    if ((vma.flags & VM_SHARED) !== 0) {
+      if (access === "write") this.frames.dirty[cache] = 1;
+      this.map(mm, vma, vpn, pa, cache, (vma.flags & VM_WRITE) !== 0);
+      return;
+    }
+    if (access !== "write") { this.map(mm, vma, vpn, pa, cache, false); return; }
+    this.copyInto(mm, vma, vpn, pa, cache);
+  }
+
+  /** do_wp_page: a write to a read-only present page: reuse it if it is ours alone, else copy. */
+  private doWpPage(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number): void {
+    if ((vma.flags & VM_SHARED) !== 0) {
+      this.frames.dirty[frame] = 1;
+      this.setPte(mm, vma, vpn, pa, frame, true);
+      return;
+    }
+    if (this.writable(vma, frame)) { this.setPte(mm, vma, vpn, pa, frame, true); return; }
+    this.pinned.add(frame);
+    try {
+      const old = frame;
+      this.copyInto(mm, vma, vpn, pa, old);
+      if (old !== this.zeroFrame) this.frames.removeMapping(old, mm.id, vpn);
+    } finally { this.pinned.delete(frame); }
+  }
+
+  private copyInto(mm: AddressSpace, vma: Vma, vpn: number, pa: number, from: number): void {
+    this.pinned.add(from);
+    try {
+      const f = this.allocFrame(FrameUse.Anon);
+      this.bytes.copyWithin(f * 4096, from * 4096, from * 4096 + 4096);
+      this.map(mm, vma, vpn, pa, f, true);
+    } finally { this.pinned.delete(from); }
+  }
+
+  /**
+   * do_swap_page: read the slot into a new frame (a major fault). A slot shared by
+   * several PTEs (a COW page swapped out after fork) gives each faulting process its own
+   * copy, mapped read-only until written; the last one out frees the slot.
+   */
+  private doSwapPage(mm: AddressSpace, vma: Vma, vpn: number, pa: number, access: Access): void {
+    const slot = swapSlot(this.tables.lo(pa));
+    const swap = this.swap!;
+    const exclusive = swap.count[slot] === 1;
+    const f = this.allocFrame(FrameUse.Anon);
+    swap.read(slot, this.bytes.subarray(f * 4096, f * 4096 + 4096));
+    swap.put(slot);
+    this.counters.pswpin++;
+    this.counters.pgmajfault++;
+    mm.majorFaults++;
+    this.map(mm, vma, vpn, pa, f, exclusive && (vma.flags & VM_WRITE) !== 0);
+    void access;
+  }
+
+  /** Zap one PTE (munmap, MADV_DONTNEED, exit): drop its frame mapping or swap slot. */
+  zapPte(mm: AddressSpace, vpn: number, pa: number, lo: number): void {
+    if (isPresent(lo) || isProtNone(lo)) {
+      const f = frameOf(lo);
+      if (f !== this.zeroFrame) this.frames.removeMapping(f, mm.id, vpn);
+    } else if (isSwap(lo)) {
+      this.swap?.put(swapSlot(lo));
+    }
+    this.tables.set(pa, 0, 0);
+    this.flushPage(mm, vpn);
+  }
+}

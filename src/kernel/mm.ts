@@ -1,0 +1,136 @@
+// An address space (Linux `struct mm_struct`): VMAs sorted by address, the page-table
+// root in guest RAM, the brk/stack/mmap layout, and fault counters.
+import type { MmLayout, Vma } from "./vma.js";
+import { PAGE_SIZE, VM_ACCOUNT, VM_GROWSDOWN } from "./vma.js";
+import { isPresent, type PageTableMemory } from "./pte.js";
+
+let nextMmId = 1;
+
+export class AddressSpace {
+  readonly id = nextMmId++;
+  vmas: Vma[] = [];
+  startBrk = 0n;
+  brk = 0n;
+  startStack = 0n;
+  mmapBase = 0n;
+  gate: Vma | null = null;
+  /** Page-table pages below the root (the root counts too). */
+  tablePages = 1;
+  minorFaults = 0;
+  majorFaults = 0;
+  /** High-water marks for /proc/PID/status. */
+  hiwaterVm = 0n;
+  hiwaterRss = 0;
+
+  constructor(readonly root: number, readonly pcid: number, readonly taskSize: bigint) {}
+
+  layout(): MmLayout {
+    return { startBrk: this.startBrk, brk: this.brk, startStack: this.startStack, gate: this.gate };
+  }
+
+  /** Index of the first VMA ending after `va` (vmas.length if none). */
+  indexAfter(va: bigint): number {
+    let lo = 0, hi = this.vmas.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.vmas[mid]!.end <= va) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The VMA containing `va`. */
+  find(va: bigint): Vma | undefined {
+    const v = this.vmas[this.indexAfter(va)];
+    return v && v.start <= va ? v : undefined;
+  }
+
+  /** True when [start, end) overlaps no VMA. */
+  isFree(start: bigint, end: bigint): boolean {
+    const v = this.vmas[this.indexAfter(start)];
+    return !v || v.start >= end;
+  }
+
+  insert(v: Vma): void {
+    this.vmas.splice(this.indexAfter(v.start), 0, v);
+    this.trackPeak();
+  }
+
+  /** Make `addr` a VMA boundary (split_vma). */
+  splitAt(addr: bigint): void {
+    const i = this.indexAfter(addr);
+    const v = this.vmas[i];
+    if (!v || v.start >= addr) return;
+    const tail: Vma = { ...v, start: addr, pgoff: v.file ? v.pgoff + (addr - v.start) / PAGE_SIZE : 0n };
+    v.end = addr;
+    this.vmas.splice(i + 1, 0, tail);
+  }
+
+  /** Indices [first, last) of the VMAs inside [start, end), after splitting at both ends. */
+  isolate(start: bigint, end: bigint): [number, number] {
+    this.splitAt(start);
+    this.splitAt(end);
+    const first = this.indexAfter(start);
+    let last = first;
+    while (last < this.vmas.length && this.vmas[last]!.start < end) last++;
+    return [first, last];
+  }
+
+  /** Merge the VMA at `i` with its neighbours where Linux's vma_merge would. */
+  mergeAround(i: number): void {
+    if (i + 1 < this.vmas.length && mergeable(this.vmas[i]!, this.vmas[i + 1]!)) {
+      this.vmas[i]!.end = this.vmas[i + 1]!.end;
+      this.vmas.splice(i + 1, 1);
+    }
+    if (i > 0 && mergeable(this.vmas[i - 1]!, this.vmas[i]!)) {
+      this.vmas[i - 1]!.end = this.vmas[i]!.end;
+      this.vmas.splice(i, 1);
+    }
+  }
+
+  /** Virtual size in bytes (VmSize), the gate excluded. */
+  virtualSize(): bigint {
+    let s = 0n;
+    for (const v of this.vmas) s += v.end - v.start;
+    return s;
+  }
+
+  trackPeak(): void {
+    const s = this.virtualSize();
+    if (s > this.hiwaterVm) this.hiwaterVm = s;
+  }
+}
+
+/**
+ * Adjacent VMAs merge when nothing tells them apart: same flags, same file at
+ * contiguous offsets (or both anonymous), no special name, same anonymous name. (Linux
+ * also compares anon_vma and policies; an emulated mm has one of each.)
+ */
+export function mergeable(a: Vma, b: Vma): boolean {
+  if (a.end !== b.start || a.flags !== b.flags || a.special !== null || b.special !== null) return false;
+  if (a.anonName !== b.anonName) return false;
+  if ((a.flags & VM_GROWSDOWN) !== 0) return false;
+  if (a.file === null && b.file === null) return (a.flags & VM_ACCOUNT) === (b.flags & VM_ACCOUNT);
+  return a.file === b.file && a.pgoff + (a.end - a.start) / PAGE_SIZE === b.pgoff;
+}
+
+/**
+ * Call `fn` for every PTE with any bit set in [startVpn, endVpn), visiting only the
+ * tables that exist: a mostly empty 1 TiB VMA costs what its populated tables cost.
+ */
+export function forEachPte(t: PageTableMemory, root: number, startVpn: number, endVpn: number,
+                           fn: (vpn: number, pa: number, lo: number, hi: number) => void): void {
+  const spans = [2 ** 27, 2 ** 18, 2 ** 9, 1];
+  const visit = (table: number, level: number, base: number) => {
+    const span = spans[level]!;
+    const first = Math.max(0, Math.floor((startVpn - base) / span));
+    const last = Math.min(511, Math.floor((endVpn - 1 - base) / span));
+    for (let i = first; i <= last; i++) {
+      const ea = table + i * 8;
+      const lo = t.lo(ea);
+      const vpn = base + i * span;
+      if (level === 3) { if (lo !== 0 || t.hi(ea) !== 0) fn(vpn, ea, lo, t.hi(ea)); continue; }
+      if (isPresent(lo)) visit((lo & 0xfffff000) >>> 0, level + 1, vpn);
+    }
+  };
+  if (endVpn > startVpn) visit(root, 0, 0);
+}
