@@ -109,6 +109,9 @@ export class Machine {
     this.raw = createPerCallTranslator(core, memory, k, tlb.entries, tlb.kind === "fast");
     this.tlb = new TlbStatsReader(core, memory, k, tlb, this.raw);
     this.accBits = { read: k.num.ACC_READ, write: k.num.ACC_WRITE, fetch: k.num.ACC_FETCH };
+    this.faultWords = new Uint32Array(memory.buffer, k.num.FAULT_OFFSET, k.num.FAULT_RECORD_SIZE / 4);
+    this.faultKindWord = k.num.FAULT_KIND / 4;
+    this.faultCodeWord = k.num.FAULT_ERROR_CODE / 4;
   }
 
   /** Build a machine: validates every option, sizes the WASM memory once, loads the initial control state. */
@@ -307,6 +310,18 @@ export class Machine {
     }
     return steps;
   }
+
+  /**
+   * The last fault's kind code and #PF error code, packed `kind << 16 | errorCode`,
+   * without building a Fault: what a fault handler on a hot path reads.
+   */
+  lastFaultCode(): number {
+    const w = this.faultWords;
+    return (w[this.faultKindWord]! << 16) | w[this.faultCodeWord]!;
+  }
+  private readonly faultWords: Uint32Array;
+  private readonly faultKindWord: number;
+  private readonly faultCodeWord: number;
 
   /** The fault record the core left on its last stop. */
   lastFault(): Fault {

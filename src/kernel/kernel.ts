@@ -52,6 +52,8 @@ export class Kernel {
   readonly processes = new Map<number, Process>();
   private nextPid = 1;
   private nextPcid = 1;
+  /** Core constants the fault path reads, fetched once (the constants object checks every name it is asked). */
+  readonly codes: { userRead: number; userWrite: number; userFetch: number; faultPf: number; faultGp: number; pfPresent: number };
   private current: AddressSpace | null = null;
 
   private constructor(readonly machine: Machine, swapPages: number) {
@@ -60,6 +62,9 @@ export class Kernel {
     this.tables = new PageTableMemory(this.view);
     this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
     this.swap = swapPages > 0 ? new SwapDevice(swapPages) : null;
+    const n = machine.k.num;
+    this.codes = { userRead: machine.access("read", 3), userWrite: machine.access("write", 3), userFetch: machine.access("fetch", 3),
+      faultPf: n.FAULT_PF, faultGp: n.FAULT_GP, pfPresent: n.PF_P };
     // The kernel half: a 1 GiB supervisor-only direct map of physical memory at
     // 0xffff888000000000 (PML4 index 273), so a user access there is a protection fault.
     const pdpt = this.kernelPdpt * 4096;
@@ -170,7 +175,7 @@ export class Kernel {
         return true;
       }
       if (use !== FrameUse.Anon || this.swap === null || this.pinned.has(f)) continue;
-      const maps = fr.rmap[f] ?? [];
+      const maps = fr.mappings(f);
       let young = false;
       for (const m of maps) {
         const mm = this.mms.get(m.mmId)!;
@@ -212,8 +217,8 @@ export class Kernel {
     const allowed = access === "write" ? (f & VM_WRITE) !== 0 : access === "fetch" ? (f & VM_EXEC) !== 0
       : (f & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
     if (!allowed) throw new SegmentationFault(va, "permission", access);
-    const vpn = Number(va / PAGE_SIZE);
-    const pa = this.tables.ptePa(mm.root, vpn, () => { mm.tablePages++; return this.allocTable(); });
+    const vpn = Number(va >> 12n);
+    const pa = this.tables.ptePa(mm.root, vpn, mm.allocTableFn ??= () => { mm.tablePages++; return this.allocTable(); });
     if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
     const lo = this.tables.lo(pa);
     if (isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
@@ -225,7 +230,9 @@ export class Kernel {
       this.doWpPage(mm, vma, vpn, pa, frameOf(lo));
     } // else: a spurious fault from a stale TLB entry; the flush below is the fix
     if (!present || access === "write") mm.minorFaults++;
-    this.flushPage(mm, vpn);
+    // x86 never caches a not-present entry (x86.md §12): only a change to a present one
+    // (COW, write-enable, spurious) needs its TLB entries dropped.
+    if (isPresent(lo)) this.flushPage(mm, vpn);
   }
 
   /** May this private page be written in place? Only if it is an anonymous page nobody else maps. */

@@ -21,6 +21,8 @@ export class AddressSpace {
   /** High-water marks for /proc/PID/status. */
   hiwaterVm = 0n;
   hiwaterRss = 0;
+  /** The page-table allocator the fault path hands to ptePa (made once, not per fault). */
+  allocTableFn: (() => number) | undefined;
 
   constructor(readonly root: number, readonly pcid: number, readonly taskSize: bigint) {}
 

@@ -212,10 +212,7 @@ export class Process {
     for (const [vpn, lo, hi] of entries) {
       const pa = t.ptePa(mm.root, vpn + delta, () => { mm.tablePages++; return k.allocTable(); });
       t.set(pa, lo, hi);
-      if (isPresent(lo) || isProtNone(lo)) {
-        const f = frameOf(lo), r = k.frames.rmap[f]?.find((e) => e.mmId === mm.id && e.vpn === vpn);
-        if (r) r.vpn = vpn + delta;
-      }
+      if (isPresent(lo) || isProtNone(lo)) k.frames.moveMapping(frameOf(lo), mm.id, vpn, vpn + delta);
     }
     src.end = src.start;                                   // emptied: unmapRange drops it
     mm.insert(moved);
@@ -241,18 +238,26 @@ export class Process {
 
   /** Translate one user access, taking faults until the MMU allows it (or SIGSEGV). */
   translate(va: bigint, access: Access): number {
+    return this.translateWords(Number(va & 0xffffffffn), Number(va >> 32n), access);
+  }
+
+  /** The same with the VA as (lo, hi) u32 halves: no BigInt unless a fault is taken. */
+  private translateWords(lo: number, hi: number, access: Access): number {
     const k = this.kernel, m = k.machine;
     k.switchTo(this.mm);
-    const acc = m.access(access, 3);
-    const lo = Number(va & 0xffffffffn), hi = Number(va >> 32n);
+    const c = k.codes;
+    const acc = access === "read" ? c.userRead : access === "write" ? c.userWrite : c.userFetch;
     for (let tries = 0; tries < 4; tries++) {
       const pa = m.raw.translate(lo, hi, acc);
       if (pa >= 0) return pa;
-      const f = m.lastFault();
-      if (f.kind !== "PF") throw new SegmentationFault(va, f.kind === "GP" ? "kernel address" : "no mapping", access);
-      k.handleMmFault(this.mm, va, access, f.error.P);
+      const code = m.lastFaultCode();
+      const va = (BigInt(hi) << 32n) | BigInt(lo);
+      if (code >>> 16 !== c.faultPf) {
+        throw new SegmentationFault(va, code >>> 16 === c.faultGp ? "kernel address" : "no mapping", access);
+      }
+      k.handleMmFault(this.mm, va, access, (code & c.pfPresent) !== 0);
     }
-    throw new Error(`fault loop at 0x${va.toString(16)}`);
+    throw new Error(`fault loop at 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")}`);
   }
 
   read(va: number | bigint, n: number): Uint8Array {
@@ -282,7 +287,13 @@ export class Process {
   /** Touch every page of [va, va+length) with one kind of access (faults taken as needed). */
   touch(va: number | bigint, length: number | bigint, access: Access = "read"): void {
     const start = big(va) & ~4095n, end = big(va) + big(length);
-    for (let p = start; p < end; p += PAGE_SIZE) this.translate(p, access);
+    const pages = Number((end - start + 4095n) >> 12n);
+    let lo = Number(start & 0xffffffffn), hi = Number(start >> 32n);
+    for (let i = 0; i < pages; i++) {
+      this.translateWords(lo, hi, access);
+      lo += 4096;
+      if (lo >= 0x100000000) { lo -= 0x100000000; hi++; }
+    }
   }
 
   // ── fork and exit ─────────────────────────────────────────────────────────────────

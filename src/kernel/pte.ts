@@ -46,8 +46,8 @@ export class PageTableMemory {
    */
   ptePa(root: number, vpn: number, alloc: (() => number) | null): number {
     let table = root;
-    const idx = [Math.floor(vpn / TWO27) % 512, Math.floor(vpn / TWO18) % 512, Math.floor(vpn / TWO9) % 512];
-    for (const i of idx) {
+    for (let level = 0; level < 3; level++) {
+      const i = Math.floor(vpn / (level === 0 ? TWO27 : level === 1 ? TWO18 : TWO9)) % 512;
       const ea = table + i * 8;
       let lo = this.lo(ea);
       if (!isPresent(lo)) {
