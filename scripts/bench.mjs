@@ -16,7 +16,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "build", "bench");
 
 /** Bench entry points: bench/<name>.bench.ts. */
-const BENCHES = ["translate", "percall", "replay"];
+const BENCHES = ["translate", "percall", "replay", "kernel"];
 
 const filters = process.argv.slice(2);
 const selected = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.includes(f)));
