@@ -15,6 +15,8 @@ import { ENOMEM, KernelError, SegmentationFault } from "./constants.js";
 import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
 import { Process } from "./process.js";
 import { spawnProcess, type ProcessImage } from "./spawn.js";
+import { ProcFs } from "./procfs.js";
+import { parseMaps } from "../views/maps.js";
 
 export interface KernelOptions {
   /** Guest RAM (default 64 MiB). */
@@ -50,6 +52,8 @@ export class Kernel {
   readonly kernelPdpt = 2;
   counters = { pgfault: 0, pgmajfault: 0, pswpin: 0, pswpout: 0 };
   readonly processes = new Map<number, Process>();
+  /** /proc: `procfs.read("/proc/1/smaps")`. */
+  readonly procfs = new ProcFs(this);
   private nextPid = 1;
   private nextPcid = 1;
   /** Core constants the fault path reads, fetched once (the constants object checks every name it is asked). */
@@ -83,6 +87,21 @@ export class Kernel {
   /** execve-like: a new process laid out from `image` (spawn.ts). */
   spawn(image: ProcessImage): Process {
     const p = spawnProcess(this, this.nextPid++, image);
+    this.processes.set(p.pid, p);
+    return p;
+  }
+
+  /**
+   * A process whose VMAs are those of a real /proc/PID/maps text (nothing resident yet;
+   * touching its memory faults pages in as usual). Its maps renders back byte for byte.
+   */
+  importMaps(text: string, name = "imported"): Process {
+    const { vmas, mm: layout } = parseMaps(text);
+    const mm = this.newAddressSpace();
+    mm.vmas = vmas;
+    Object.assign(mm, { startBrk: layout.startBrk, brk: layout.brk, startStack: layout.startStack, gate: layout.gate });
+    mm.trackPeak();
+    const p = new Process(this, this.nextPid++, mm, name);
     this.processes.set(p.pid, p);
     return p;
   }
@@ -266,10 +285,11 @@ export class Kernel {
   pageCacheFrame(vma: Vma, vpn: number): number {
     const index = vma.pgoff + BigInt(vpn) - vma.start / PAGE_SIZE;
     const owner: object = vma.file ?? (vma as unknown as { shmem: object }).shmem ?? vma;
-    const key = `${vma.file ? "file" : "shmem"}:${objectId(owner)}:${index}`;
+    const shmem = !vma.file || vma.file.shmem === true;
+    const key = `${shmem ? "shmem" : "file"}:${objectId(owner)}:${index}`;
     const cached = this.frames.pageCache.get(key);
     if (cached !== undefined) return cached;
-    const f = this.allocFrame(vma.file ? FrameUse.File : FrameUse.Shmem);
+    const f = this.allocFrame(shmem ? FrameUse.Shmem : FrameUse.File);
     const page = this.bytes.subarray(f * 4096, f * 4096 + 4096);
     page.fill(0);
     const content = (vma.file as VmaFile | null)?.content;

@@ -25,6 +25,9 @@ export class Process {
   alive = true;
   constructor(readonly kernel: Kernel, readonly pid: number, readonly mm: AddressSpace, readonly name: string) {}
 
+  /** A process with the VMAs of a real /proc/PID/maps text, in `kernel` (see Kernel.importMaps). */
+  static fromMaps(text: string, kernel: Kernel): Process { return kernel.importMaps(text); }
+
   // ── mmap and friends ──────────────────────────────────────────────────────────────
 
   /** mmap(2). Returns the address; KernelError with Linux's errno otherwise. */
@@ -63,7 +66,7 @@ export class Process {
       file: anonymous ? null : file!, special: null, anonName: null };
     if (anonymous && shared) {
       // MAP_SHARED|MAP_ANONYMOUS is a shmem object shared across fork: maps shows /dev/zero (deleted).
-      vma.file = { path: "/dev/zero", dev: 1, inode: BigInt(start >> 12n), deleted: true };
+      vma.file = { path: "/dev/zero", dev: 1, inode: BigInt(start >> 12n), deleted: true, shmem: true };
     }
     this.mm.insert(vma);
     this.mm.mergeAround(this.mm.indexAfter(start));

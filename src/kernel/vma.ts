@@ -27,6 +27,8 @@ export interface VmaFile {
   inode: bigint;
   /** Unlinked: maps prints " (deleted)" after the path. */
   deleted: boolean;
+  /** A shmem object (MAP_SHARED|MAP_ANONYMOUS, shown as /dev/zero (deleted)): its pages are Shmem, not file cache. */
+  shmem?: boolean;
   /** File content for demand paging (page i of the file = bytes [i*4096, (i+1)*4096)); missing bytes read as 0. */
   content?: Uint8Array;
 }

@@ -38,7 +38,7 @@ describe("meminfo", () => {
     expect(lines[9]).toBe("Inactive(anon):   600000 kB");
     expect(lines[16]).toBe("Dirty:                44 kB");
     for (const l of lines.filter((x) => !/^(HugePages_|HardwareCorrupted|VmallocTotal)/.test(x))) {
-      expect(l).toMatch(/^[A-Za-z_()]+: *[0-9]+ kB$/);
+      expect(l).toMatch(/^[A-Za-z0-9_()]+: *[0-9]+ kB$/);
       expect(l.length).toBe(27);
     }
   });
