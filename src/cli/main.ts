@@ -7,6 +7,7 @@ import { demoCommand, DEMO_HELP } from "./demo.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE } from "./errors.js";
 import { replayCommand, REPLAY_HELP } from "./replay.js";
 import { walkCommand, WALK_HELP } from "./walk.js";
+import { mapsCommand, MAPS_HELP, procCommand, PROC_HELP } from "./kernel.js";
 
 type Command = (args: string[], out: (line: string) => void) => Promise<number>;
 
@@ -14,6 +15,8 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
   demo: { run: demoCommand, help: DEMO_HELP, summary: "a guided tour: page table, walks, TLB hits, faults, counters" },
   walk: { run: walkCommand, help: WALK_HELP, summary: "walk one virtual address step by step over a page table you describe" },
   replay: { run: replayCommand, help: REPLAY_HELP, summary: "replay a valgrind lackey memory trace through the TLBs: hits, misses, walks, faults" },
+  maps: { run: mapsCommand, help: MAPS_HELP, summary: "import a real /proc/PID/maps into a process and print its maps" },
+  proc: { run: procCommand, help: PROC_HELP, summary: "run a scripted kernel scenario and print its /proc views" },
   conformance: { run: conformanceCommand, help: CONFORMANCE_HELP, summary: "replay the QEMU x86 conformance vectors and report disagreements" },
 };
 
