@@ -12,6 +12,8 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node" });
+// The browser entry: platform "browser" makes any Node built-in a build error, not a runtime one.
+await build({ ...common, entryPoints: ["src/browser.ts"], outfile: "dist/browser.js", platform: "browser" });
 await build({
   ...common,
   entryPoints: ["src/cli/main.ts"],

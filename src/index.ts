@@ -19,6 +19,7 @@ export type { ReplayOptions, ReplayProgress } from "./trace/replay.js";
 export { ReplayEngine, ReplayError, equivalentShortLine } from "./trace/engine.js";
 export type { ReplayConfig, ReplayErrorKind } from "./trace/engine.js";
 export { openTrace, TraceSourceError } from "./trace/source.js";
+export { replayInBrowser } from "./trace/browserSource.js";
 export type { TraceSource, OpenedTrace } from "./trace/source.js";
 export { reportJson, reportTable, REPORT_KEYS } from "./trace/report.js";
 export type { ReplayReport } from "./trace/report.js";

@@ -28,6 +28,14 @@ export interface MachineOptions {
   /** 1 GiB pages (CPUID.80000001H:EDX[26]). Default true. */
   pages1G?: boolean;
   tlb?: TlbOptions;
+  /**
+   * Adopt a memory the embedder already has (e.g. an emulator's own): the core keeps its
+   * state in bytes [64 KiB, `Machine.coreEnd()`) of it and guest RAM is `ramBytes` at
+   * `ramBase`. Never grow it while the machine lives (growing detaches every view).
+   */
+  memory?: WebAssembly.Memory;
+  /** Where guest RAM starts in `memory`: 4 KiB aligned, at or above `Machine.coreEnd()`. Default: coreEnd. */
+  ramBase?: number;
 }
 
 /** Control registers, raw. Absent fields keep their value. */
@@ -123,16 +131,32 @@ export class Machine {
     if (options.pages1G !== undefined && typeof options.pages1G !== "boolean") {
       throw new ConfigError(`pages1G: ${String(options.pages1G)} is not a boolean`);
     }
-    return Machine.build(ramBytes, mode, maxPhyAddr, quirks, options.pages1G ?? true, options.tlb);
+    return Machine.build(ramBytes, mode, maxPhyAddr, quirks, options.pages1G ?? true, options.tlb, options.memory, options.ramBase);
   }
 
+  /** The first byte after the core's own state in its memory: the lowest possible RAM base. */
+  static async coreEnd(): Promise<number> { return (await coreLayout()).defaultRamBase; }
+
   private static async build(ramBytes: number, mode: PagingMode, maxPhyAddr: number, quirks: Quirks,
-                             pages1G: boolean, tlbOptions: TlbOptions | undefined): Promise<Machine> {
+                             pages1G: boolean, tlbOptions: TlbOptions | undefined,
+                             adopted: WebAssembly.Memory | undefined, ramBaseOption: number | undefined): Promise<Machine> {
     const layout = await coreLayout();
     const tlb = resolveTlb(tlbOptions, layout.fastMaxEntries, layout.archMaxEntries);
-    const ramBase = layout.defaultRamBase;
-    const pages = Math.ceil((ramBase + ramBytes) / 65536);
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const ramBase = ramBaseOption ?? layout.defaultRamBase;
+    if (!Number.isInteger(ramBase) || ramBase % 4096 !== 0 || ramBase < layout.defaultRamBase) {
+      throw new ConfigError(`ramBase: ${ramBase} is not a 4 KiB-aligned offset at or above ${layout.defaultRamBase} (the core's state)`);
+    }
+    let memory: WebAssembly.Memory;
+    if (adopted) {
+      if (!(adopted instanceof WebAssembly.Memory)) throw new ConfigError("memory: not a WebAssembly.Memory");
+      if (adopted.buffer.byteLength < ramBase + ramBytes) {
+        throw new ConfigError(`memory: ${adopted.buffer.byteLength} bytes cannot hold RAM of ${ramBytes} bytes at ramBase ${ramBase}`);
+      }
+      memory = adopted;
+    } else {
+      const pages = Math.ceil((ramBase + ramBytes) / 65536);
+      memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    }
     const { exports, raw } = await instantiateCore(memory);
     const k = readConstants(raw);
     if (exports.staticDataEnd() > k.num.CORE_BASE) throw new Error("core static data overlaps its regions (build error)");

@@ -1,0 +1,25 @@
+// wasm-mmu for browsers and Web Workers: one ESM file with the WASM module inlined and no
+// Node built-ins (dist/browser.js, `import ... from "wasm-mmu/browser"`). Creation is an
+// explicit async call (`await Machine.create(...)`): no top-level await anywhere.
+export { Machine, MachineFault, splitVa, toBigVa } from "./machine.js";
+export type {
+  AccessKind, ControlFlags, ControlRegisters, Fault, MachineOptions, Translation, VirtualAddress, WalkStep, WalkTrace,
+} from "./machine.js";
+export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./pageTable.js";
+export type { MapFlags, PageSize } from "./pageTable.js";
+export { ConfigError, parseGeometry } from "./config.js";
+export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
+export { Batch } from "./batch.js";
+export type { PerCallTranslator } from "./perCall.js";
+export type { TlbStats, LevelStats, TotalStats } from "./tlbStats.js";
+export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.js";
+export { ReplayEngine, ReplayError } from "./trace/engine.js";
+export type { ReplayConfig } from "./trace/engine.js";
+export { replayInBrowser } from "./trace/browserSource.js";
+export type { BrowserTraceSource, BrowserReplayOptions } from "./trace/browserSource.js";
+export { reportJson, reportTable, REPORT_KEYS } from "./trace/report.js";
+export type { ReplayReport } from "./trace/report.js";
+export { Kernel } from "./kernel/kernel.js";
+export { Process } from "./kernel/process.js";
+export * from "./kernel/constants.js";
+export { renderMaps, parseMaps } from "./views/maps.js";
