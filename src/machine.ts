@@ -269,6 +269,38 @@ export class Machine {
   }
 
   /**
+   * Read `length` bytes at virtual address `va` as an access at `cpl` would (A/D bits
+   * set, TLB filled), page by page. Throws MachineFault on the first fault.
+   */
+  readVirtual(va: VirtualAddress, length: number, cpl = 0): Uint8Array {
+    const out = new Uint8Array(length);
+    this.eachPage(va, length, "read", cpl, (pa, at, n) => out.set(this.phys.bytes.subarray(pa, pa + n), at));
+    return out;
+  }
+
+  /** Write `data` at virtual address `va` as an access at `cpl` would. Throws MachineFault on the first fault. */
+  writeVirtual(va: VirtualAddress, data: ArrayLike<number>, cpl = 0): void {
+    const bytes = data instanceof Uint8Array ? data : Uint8Array.from(data);
+    // Translate every page first, so a fault on a later page leaves memory unwritten.
+    const pieces: [number, number, number][] = [];
+    this.eachPage(va, bytes.length, "write", cpl, (pa, at, n) => pieces.push([pa, at, n]));
+    for (const [pa, at, n] of pieces) this.phys.bytes.set(bytes.subarray(at, at + n), pa);
+  }
+
+  private eachPage(va: VirtualAddress, length: number, kind: AccessKind, cpl: number,
+                   fn: (pa: number, offset: number, n: number) => void): void {
+    let v = toBigVa(va), done = 0;
+    while (done < length) {
+      const n = Math.min(length - done, 4096 - Number(v & 4095n));
+      const t = this.translate(v, kind, cpl);
+      if (!t.ok) throw new MachineFault(t.fault);
+      fn(t.pa, done, n);
+      done += n;
+      v = (v + BigInt(n)) & 0xffffffffffffffffn;
+    }
+  }
+
+  /**
    * Translate many accesses with one boundary crossing per batch of up to
    * `batch.capacity` items (the zero-copy `batch` buffers are the faster way for hot
    * loops). Every item is translated; results are PAs or decoded faults, in order.

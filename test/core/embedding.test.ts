@@ -23,3 +23,17 @@ test("an adopted memory too small, or a base inside the core's state, is refused
   await expect(Machine.create({ memory, ramBytes: 8 << 20 })).rejects.toThrow(/memory: 1048576 bytes cannot hold/);
   await expect(Machine.create({ ramBase: 4096 })).rejects.toThrow(/ramBase: 4096/);
 });
+
+test("guest memory is read and written by virtual address, across pages, with faults reported", async () => {
+  const m = await Machine.create({ ramBytes: 16 << 20 });
+  const pt = new PageTableBuilder(m);
+  pt.map(0x400000, 0x200000, 4096, { user: true });
+  pt.map(0x401000, 0x300000, 4096, { user: true });
+  pt.map(0x402000, 0x500000, 4096, { user: true, write: false });
+  m.setControl({ cr3: pt.cr3 });
+  m.writeVirtual(0x400ffe, [1, 2, 3, 4], 3);
+  expect([...m.phys.read(0x200ffe, 2), ...m.phys.read(0x300000, 2)]).toEqual([1, 2, 3, 4]);
+  expect([...m.readVirtual(0x400ffe, 4, 3)]).toEqual([1, 2, 3, 4]);
+  expect(() => m.writeVirtual(0x401ffe, [9, 9, 9], 3)).toThrow(/#PF at 0x402000, error code 0x7/);
+  expect(m.phys.read(0x300ffe, 2)).toEqual(new Uint8Array([0, 0]));   // nothing written before the fault
+});
