@@ -13,6 +13,7 @@ export { Batch } from "./batch.js";
 export type { PerCallTranslator } from "./perCall.js";
 export type { TlbStats, LevelStats, TotalStats } from "./tlbStats.js";
 export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.js";
+export type { FaultKind, PfErrorBits } from "./x86/decode.js";
 export { ReplayEngine, ReplayError } from "./trace/engine.js";
 export type { ReplayConfig } from "./trace/engine.js";
 export { replayInBrowser } from "./trace/browserSource.js";
@@ -20,6 +21,10 @@ export type { BrowserTraceSource, BrowserReplayOptions } from "./trace/browserSo
 export { reportJson, reportTable, REPORT_KEYS } from "./trace/report.js";
 export type { ReplayReport } from "./trace/report.js";
 export { Kernel } from "./kernel/kernel.js";
+export type { KernelOptions, Access } from "./kernel/kernel.js";
 export { Process } from "./kernel/process.js";
+export type { MappedFile } from "./kernel/process.js";
+export type { ProcessImage, ImageSegment } from "./kernel/spawn.js";
+export type { Vma, VmaFile, MmLayout } from "./kernel/vma.js";
 export * from "./kernel/constants.js";
 export { renderMaps, parseMaps } from "./views/maps.js";
