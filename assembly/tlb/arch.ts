@@ -21,14 +21,10 @@ export const ARCH_DTLB: u32 = 1;
 export const ARCH_STLB: u32 = 2;
 export const ARCH_LEVEL_COUNT: u32 = 3;
 
-export const META_PCID_MASK: u32 = 0xfff;
-export const META_RW: u32 = 1 << 12;
-export const META_US: u32 = 1 << 13;
-export const META_XD: u32 = 1 << 14;
-export const META_DIRTY: u32 = 1 << 15;
-export const META_GLOBAL: u32 = 1 << 16;
-export const META_KEY_SHIFT: u32 = 17;
-export const META_CLASS_SHIFT: u32 = 21;
+import {
+  META_PCID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT,
+} from "../constants/tlb";
+export { META_PCID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT };
 
 // Page-size classes.
 export const CLASS_4K: u32 = 0;

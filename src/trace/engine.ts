@@ -191,6 +191,12 @@ export class ReplayEngine {
     this.pending = 0;
   }
 
+  /** The counters so far, shaped as the report (final only after `finish()`): for plots and progress. */
+  snapshot(): ReplayReport {
+    this.views();
+    return this.report();
+  }
+
   private report(): ReplayReport {
     const n = this.k.num;
     const s = (f: number) => this.stat(f);
