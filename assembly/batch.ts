@@ -14,15 +14,15 @@ import { TLB_KIND_FAST, addFastLookups, fastSlow, tlbKind, translateOne } from "
 }
 
 /**
- * Translate `count` items. With `stopOnFault` it returns the index of the first fault
- * (its record left for the host) or `count`; otherwise faults are written as results
- * and it returns how many items faulted.
+ * Translate items [start, count). With `stopOnFault` it returns the index of the first
+ * fault (its record left for the host, who resumes at the next index) or `count`;
+ * otherwise faults are written as results and it returns how many items faulted.
  */
-export function translateBatch(count: u32, stopOnFault: bool): u32 {
+export function translateBatch(count: u32, stopOnFault: bool, start: u32): u32 {
   let faults: u32 = 0;
   if (tlbKind == TLB_KIND_FAST) {
     // The fast path inlined: one load of the slot, one compare, one add.
-    for (let i: u32 = 0; i < count; i++) {
+    for (let i: u32 = start; i < count; i++) {
       const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
       const acc = <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i);
       const e = fastEntryAddr(va, acc);
@@ -31,17 +31,17 @@ export function translateBatch(count: u32, stopOnFault: bool): u32 {
       else {
         r = fastSlow(va, acc);
         if (r < 0) {
-          if (stopOnFault) { addFastLookups(<u64>i + 1); return i; }
+          if (stopOnFault) { addFastLookups(<u64>(i - start) + 1); return i; }
           r = faultResult();
           faults++;
         }
       }
       store<i64>(BATCH_OUT_OFFSET + (<usize>i << 3), r);
     }
-    addFastLookups(<u64>count);
+    addFastLookups(<u64>(count - start));
     return stopOnFault ? count : faults;
   }
-  for (let i: u32 = 0; i < count; i++) {
+  for (let i: u32 = start; i < count; i++) {
     const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
     const acc = <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i);
     let r = translateOne(va, acc);

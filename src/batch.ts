@@ -25,15 +25,16 @@ export class Batch {
   }
 
   /**
-   * Translate the first `count` items. `stopOnFault` (default): stop at the first fault
-   * and return its index (its record is in `machine.lastFault()`), or `count`. Otherwise
-   * translate everything and return the number of faults.
+   * Translate items [start, count). `stopOnFault` (default): stop at the first fault and
+   * return its index (its record is in `machine.lastFault()`; resume with start = index + 1
+   * once it is handled), or `count`. Otherwise translate everything and return the number of faults.
    */
-  run(count: number, stopOnFault = true): number {
+  run(count: number, stopOnFault = true, start = 0): number {
     if (!Number.isInteger(count) || count < 0 || count > this.capacity) {
       throw new RangeError(`batch count ${count} is not 0..${this.capacity}`);
     }
-    return this.core.translateBatch(count, stopOnFault ? 1 : 0) >>> 0;
+    if (!Number.isInteger(start) || start < 0 || start > count) throw new RangeError(`batch start ${start} is not 0..${count}`);
+    return this.core.translateBatch(count, stopOnFault ? 1 : 0, start) >>> 0;
   }
 
   /** Decode a fault result from `out`. */

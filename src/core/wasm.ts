@@ -14,7 +14,7 @@ export interface CoreExports {
   resetAllCounters(): void;
   syncCounters(): void;
   translate(lo: number, hi: number, acc: number): number;
-  translateBatch(count: number, stopOnFault: number): number;
+  translateBatch(count: number, stopOnFault: number, start: number): number;
   walkOnce(lo: number, hi: number, acc: number, update: number): number;
   lastWalkPaLo(): number;
   lastWalkPaHi(): number;

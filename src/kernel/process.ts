@@ -287,15 +287,36 @@ export class Process {
     }
   }
 
-  /** Touch every page of [va, va+length) with one kind of access (faults taken as needed). */
+  /**
+   * Touch every page of [va, va+length) with one kind of access, in batches: the pages go
+   * through the core in one call (`batch.run`, stopping at the first fault), the fault
+   * is handled, and the batch resumes there. One boundary crossing per batch and per fault.
+   */
   touch(va: number | bigint, length: number | bigint, access: Access = "read"): void {
+    const k = this.kernel, m = k.machine, b = m.batch, c = k.codes;
     const start = big(va) & ~4095n, end = big(va) + big(length);
-    const pages = Number((end - start + 4095n) >> 12n);
+    let pages = Number((end - start + 4095n) >> 12n);
     let lo = Number(start & 0xffffffffn), hi = Number(start >> 32n);
-    for (let i = 0; i < pages; i++) {
-      this.translateWords(lo, hi, access);
-      lo += 4096;
-      if (lo >= 0x100000000) { lo -= 0x100000000; hi++; }
+    const acc = access === "read" ? c.userRead : access === "write" ? c.userWrite : c.userFetch;
+    k.switchTo(this.mm);
+    while (pages > 0) {
+      const n = Math.min(pages, b.capacity);
+      for (let i = 0, l = lo, h = hi; i < n; i++) {
+        b.vaWords[2 * i] = l;
+        b.vaWords[2 * i + 1] = h;
+        b.acc[i] = acc;
+        l += 4096;
+        if (l >= 0x100000000) { l -= 0x100000000; h++; }
+      }
+      for (let from = 0; from < n;) {
+        const done = b.run(n, true, from);
+        if (done === n) break;
+        this.translateWords(b.vaWords[2 * done]!, b.vaWords[2 * done + 1]!, access);   // takes the fault, retries
+        from = done + 1;
+      }
+      pages -= n;
+      lo += n * 4096;
+      while (lo >= 0x100000000) { lo -= 0x100000000; hi++; }
     }
   }
 

@@ -163,3 +163,18 @@ describe("machine.translateBatch", () => {
     expect(last.ok ? 0 : [last.fault.kind, last.fault.errorCode, last.fault.address]).toEqual(["PF", 0x7, 0x1000n]);
   });
 });
+
+describe("batch resume", () => {
+  test("run(count, true, start) resumes after a handled fault without redoing earlier items", async () => {
+    const { m, pt } = await machineWithTable({ tlb: { kind: "arch" } });
+    pt.map(0x1000, 0x5000); pt.map(0x3000, 0x7000);
+    [0x1000, 0x2000, 0x3000].forEach((va, i) => { m.batch.vaWords[2 * i] = va; m.batch.vaWords[2 * i + 1] = 0; m.batch.acc[i] = 0; });
+    expect(m.batch.run(3, true)).toBe(1);                     // 0x2000 is not mapped
+    pt.map(0x2000, 0x6000);                                    // "handle" the fault
+    const before = m.tlb.stats().totals.translations;
+    expect(m.batch.run(3, true, 1)).toBe(3);
+    expect(m.tlb.stats().totals.translations - before).toBe(2);
+    expect([...m.batch.outWords.slice(0, 6)].filter((_, i) => i % 2 === 0)).toEqual([0x5000, 0x6000, 0x7000]);
+    expect(() => m.batch.run(3, true, 4)).toThrow(/start 4/);
+  });
+});
