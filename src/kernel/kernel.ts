@@ -12,7 +12,7 @@ import {
 } from "./pte.js";
 import { AddressSpace } from "./mm.js";
 import { ENOMEM, KernelError, SegmentationFault } from "./constants.js";
-import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
+import { PAGE_SIZE, TASK_SIZE_4LEVEL, TASK_SIZE_5LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
 import { Process } from "./process.js";
 import { spawnProcess, type ProcessImage } from "./spawn.js";
 import { ProcFs } from "./procfs.js";
@@ -23,6 +23,8 @@ export interface KernelOptions {
   ramBytes?: number;
   /** Swap device size in pages (default 0: no swap). */
   swapPages?: number;
+  /** Processes' paging mode: "4level" (default) or "5level" (57-bit user space; mmap stays below 2^47 unless asked). */
+  mode?: "4level" | "5level";
   tlb?: TlbOptions;
 }
 
@@ -30,6 +32,8 @@ export type Access = "read" | "write" | "fetch";
 /** Frames below 1 MiB hold the "kernel": the zero page and the shared kernel tables. */
 const RESERVED_LOW = 256;
 const KERNEL_PML4_FIRST = 256;
+/** PML4 index of the direct map at 0xffff888000000000 (bits 47:39). */
+const KERNEL_PML4_INDEX = 273;
 
 let fileIds = new WeakMap<object, number>();
 let nextFileId = 1;
@@ -48,8 +52,9 @@ export class Kernel {
   readonly mms = new Map<number, AddressSpace>();
   /** The zero page (read faults on anonymous memory map it read-only). */
   readonly zeroFrame = 1;
-  /** The kernel half: one PDPT shared by every process's PML4 entries 256..511, supervisor-only. */
+  /** The kernel half: one PDPT shared by every process (and, with 5-level paging, one PML4 above it), supervisor-only. */
   readonly kernelPdpt = 2;
+  readonly kernelPml4 = 3;
   counters = { pgfault: 0, pgmajfault: 0, pswpin: 0, pswpout: 0 };
   readonly processes = new Map<number, Process>();
   /** /proc: `procfs.read("/proc/1/smaps")`. */
@@ -60,10 +65,10 @@ export class Kernel {
   readonly codes: { userRead: number; userWrite: number; userFetch: number; faultPf: number; faultGp: number; pfPresent: number };
   private current: AddressSpace | null = null;
 
-  private constructor(readonly machine: Machine, swapPages: number) {
+  private constructor(readonly machine: Machine, swapPages: number, readonly levels: 4 | 5) {
     this.bytes = machine.phys.bytes;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.tables = new PageTableMemory(this.view);
+    this.tables = new PageTableMemory(this.view, levels);
     this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
     this.swap = swapPages > 0 ? new SwapDevice(swapPages) : null;
     const n = machine.k.num;
@@ -74,14 +79,20 @@ export class Kernel {
     const pdpt = this.kernelPdpt * 4096;
     this.bytes.fill(0, pdpt, pdpt + 4096);
     this.tables.set(pdpt, (0 | PTE_P | PTE_RW | 0x80 | PTE_A | PTE_D) >>> 0, PTE_XD_HI);
+    // With 5-level paging the direct map's PML5 entry (511) points at a shared kernel PML4.
+    const pml4 = this.kernelPml4 * 4096;
+    this.bytes.fill(0, pml4, pml4 + 4096);
+    this.tables.set(pml4 + KERNEL_PML4_INDEX * 8, (pdpt | PTE_P | PTE_RW) >>> 0, 0);
   }
 
   static async create(opts: KernelOptions = {}): Promise<Kernel> {
     const swapPages = opts.swapPages ?? 0;
     if (!Number.isInteger(swapPages) || swapPages < 0) throw new ConfigError(`swapPages: ${swapPages} is not a whole number of pages`);
-    const machine = await Machine.create({ ramBytes: opts.ramBytes ?? 64 << 20, mode: "4level", tlb: opts.tlb ?? { kind: "arch" } });
+    const mode = opts.mode ?? "4level";
+    if (mode !== "4level" && mode !== "5level") throw new ConfigError(`mode: ${JSON.stringify(mode)} is not "4level" or "5level"`);
+    const machine = await Machine.create({ ramBytes: opts.ramBytes ?? 64 << 20, mode, tlb: opts.tlb ?? { kind: "arch" } });
     machine.setControl({ pcide: true, smep: true, smap: true, pge: true });
-    return new Kernel(machine, swapPages);
+    return new Kernel(machine, swapPages, mode === "5level" ? 5 : 4);
   }
 
   /** execve-like: a new process laid out from `image` (spawn.ts). */
@@ -122,10 +133,9 @@ export class Kernel {
   /** A new empty address space with its own PML4 (kernel half shared) and PCID. */
   newAddressSpace(): AddressSpace {
     const root = this.allocTable();
-    for (let i = KERNEL_PML4_FIRST; i < 512; i++) {
-      if (i === 273) this.tables.set(root + i * 8, (this.kernelPdpt * 4096 | PTE_P | PTE_RW) >>> 0, 0);
-    }
-    const mm = new AddressSpace(root, this.nextPcid++ & 0xfff, TASK_SIZE_4LEVEL);
+    if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | PTE_P | PTE_RW) >>> 0, 0);
+    else this.tables.set(root + 511 * 8, (this.kernelPml4 * 4096 | PTE_P | PTE_RW) >>> 0, 0);
+    const mm = new AddressSpace(root, this.nextPcid++ & 0xfff, this.levels === 5 ? TASK_SIZE_5LEVEL : TASK_SIZE_4LEVEL);
     this.mms.set(mm.id, mm);
     return mm;
   }
@@ -136,9 +146,9 @@ export class Kernel {
       for (let i = 0; i < 512; i++) {
         if (level === 0 && i >= KERNEL_PML4_FIRST) break;
         const lo = this.tables.lo(table + i * 8);
-        if (level < 3 && isPresent(lo)) freeTables((lo & 0xfffff000) >>> 0, level + 1);
+        if (level < this.levels - 1 && isPresent(lo)) freeTables((lo & 0xfffff000) >>> 0, level + 1);
       }
-      if (level < 4) this.frames.release(table / 4096);
+      this.frames.release(table / 4096);
     };
     freeTables(mm.root, 0);
     this.machine.invpcid(1, mm.pcid);

@@ -121,7 +121,8 @@ export function mergeable(a: Vma, b: Vma): boolean {
  */
 export function forEachPte(t: PageTableMemory, root: number, startVpn: number, endVpn: number,
                            fn: (vpn: number, pa: number, lo: number, hi: number) => void): void {
-  const spans = [2 ** 27, 2 ** 18, 2 ** 9, 1];
+  const spans = t.levels === 5 ? [2 ** 36, 2 ** 27, 2 ** 18, 2 ** 9, 1] : [2 ** 27, 2 ** 18, 2 ** 9, 1];
+  const leaf = spans.length - 1;
   const visit = (table: number, level: number, base: number) => {
     const span = spans[level]!;
     const first = Math.max(0, Math.floor((startVpn - base) / span));
@@ -130,7 +131,7 @@ export function forEachPte(t: PageTableMemory, root: number, startVpn: number, e
       const ea = table + i * 8;
       const lo = t.lo(ea);
       const vpn = base + i * span;
-      if (level === 3) { if (lo !== 0 || t.hi(ea) !== 0) fn(vpn, ea, lo, t.hi(ea)); continue; }
+      if (level === leaf) { if (lo !== 0 || t.hi(ea) !== 0) fn(vpn, ea, lo, t.hi(ea)); continue; }
       if (isPresent(lo)) visit((lo & 0xfffff000) >>> 0, level + 1, vpn);
     }
   };

@@ -26,11 +26,11 @@ export const frameOf = (lo: number) => lo >>> 12;
 export const swapSlot = (lo: number) => lo >>> 12;
 export const swapEntry = (slot: number) => ((slot << 12) | PTE_SW_SWAP | (SWAP_TYPE << 1)) >>> 0;
 
-const TWO9 = 512, TWO18 = 262144, TWO27 = 134217728;
+const TWO9 = 512, TWO18 = 262144, TWO27 = 134217728, TWO36 = 2 ** 36;
 
-/** Entries of the 4-level tables in guest RAM, read and written through a DataView. */
+/** Entries of the 4- or 5-level tables in guest RAM, read and written through a DataView. */
 export class PageTableMemory {
-  constructor(private readonly view: DataView) {}
+  constructor(private readonly view: DataView, readonly levels: 4 | 5 = 4) {}
 
   lo(pa: number): number { return this.view.getUint32(pa, true); }
   hi(pa: number): number { return this.view.getUint32(pa + 4, true); }
@@ -40,14 +40,14 @@ export class PageTableMemory {
   }
 
   /**
-   * Physical address of the PTE of virtual page `vpn` under the PML4 at `root`, or -1
+   * Physical address of the PTE of virtual page `vpn` under the root table (PML4 or PML5), or -1
    * when a table on the way is missing and `alloc` is null. `alloc` returns a zeroed
    * table frame's address (or -1 when there is none).
    */
   ptePa(root: number, vpn: number, alloc: (() => number) | null): number {
     let table = root;
-    for (let level = 0; level < 3; level++) {
-      const i = Math.floor(vpn / (level === 0 ? TWO27 : level === 1 ? TWO18 : TWO9)) % 512;
+    for (let level = this.levels; level > 1; level--) {
+      const i = Math.floor(vpn / (level === 5 ? TWO36 : level === 4 ? TWO27 : level === 3 ? TWO18 : TWO9)) % 512;
       const ea = table + i * 8;
       let lo = this.lo(ea);
       if (!isPresent(lo)) {

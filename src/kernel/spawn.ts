@@ -7,7 +7,7 @@ import { Process, type MappedFile } from "./process.js";
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.js";
 import {
   PAGE_SIZE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_IO, VM_MAYEXEC, VM_MAYREAD,
-  VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_WRITE, VSYSCALL_START, type Vma,
+  VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_WRITE, VSYSCALL_START, TASK_SIZE_4LEVEL, type Vma,
 } from "./vma.js";
 
 export interface ImageSegment {
@@ -41,7 +41,8 @@ const pageUp = (n: bigint) => pageDown(n + PAGE_SIZE - 1n);
 export function spawnProcess(kernel: Kernel, pid: number, image: ProcessImage): Process {
   const mm = kernel.newAddressSpace();
   const p = new Process(kernel, pid, mm, image.name);
-  const top = mm.taskSize;
+  // The stack and the mmap area sit below DEFAULT_MAP_WINDOW (2^47 - 4 KiB) in 5-level mode too.
+  const top = mm.taskSize < TASK_SIZE_4LEVEL ? mm.taskSize : TASK_SIZE_4LEVEL;
   mm.mmapBase = pageDown(top - STACK_GAP);
   const base = image.pie ? PIE_BASE : 0n;
   let bssEnd = 0n;
