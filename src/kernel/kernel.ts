@@ -203,7 +203,8 @@ export class Kernel {
         fr.release(f);
         return true;
       }
-      if (use !== FrameUse.Anon || this.swap === null || this.pinned.has(f)) continue;
+      // Pinned frames are in the middle of a fault, fork or move; unmapped ones are being set up.
+      if (use !== FrameUse.Anon || this.swap === null || this.pinned.has(f) || fr.mapcount[f] === 0) continue;
       const maps = fr.mappings(f);
       let young = false;
       for (const m of maps) {

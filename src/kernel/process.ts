@@ -206,17 +206,20 @@ export class Process {
     const src = mm.vmas[first]!;
     const moved: Vma = { ...src, start: to, end: to + newLen };
     const delta = Number((to - from) / PAGE_SIZE);
-    const entries: [number, number, number][] = [];
-    forEachPte(t, mm.root, Number(from / PAGE_SIZE), Number((from + moveLen) / PAGE_SIZE), (vpn, pa, lo, hi) => {
-      entries.push([vpn, lo, hi]);
-      t.set(pa, 0, 0);
+    // As move_page_tables does: first make every destination table (finding frames for
+    // them may reclaim, which then sees the source PTEs as they are), then move the
+    // entries in a pass that allocates nothing, re-reading each source PTE.
+    const vpns: number[] = [];
+    forEachPte(t, mm.root, Number(from / PAGE_SIZE), Number((from + moveLen) / PAGE_SIZE), (vpn) => { vpns.push(vpn); });
+    const dest = vpns.map((vpn) => t.ptePa(mm.root, vpn + delta, () => { mm.tablePages++; return k.allocTable(); }));
+    vpns.forEach((vpn, i) => {
+      const spa = t.ptePa(mm.root, vpn, null);
+      const lo = t.lo(spa), hi = t.hi(spa);
+      t.set(dest[i]!, lo, hi);
+      t.set(spa, 0, 0);
       k.flushPage(mm, vpn);
-    });
-    for (const [vpn, lo, hi] of entries) {
-      const pa = t.ptePa(mm.root, vpn + delta, () => { mm.tablePages++; return k.allocTable(); });
-      t.set(pa, lo, hi);
       if (isPresent(lo) || isProtNone(lo)) k.frames.moveMapping(frameOf(lo), mm.id, vpn, vpn + delta);
-    }
+    });
     src.end = src.start;                                   // emptied: unmapRange drops it
     mm.insert(moved);
     mm.vmas = mm.vmas.filter((x) => x.end > x.start);
@@ -333,16 +336,25 @@ export class Process {
       mm.vmas.push({ ...v });
       const cow = !(v.flags & VM_SHARED);
       forEachPte(t, parent.root, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), (vpn, pa, lo, hi) => {
-        let nlo = lo;
-        if (isPresent(lo) || isProtNone(lo)) {
-          if (cow && (lo & PTE_RW)) { nlo = lo & ~PTE_RW; t.set(pa, nlo >>> 0, hi); }
-          const f = frameOf(lo);
-          if (f !== k.zeroFrame) k.frames.addMapping(f, mm.id, vpn);
-        } else if (isSwap(lo)) {
-          k.swap!.dup(swapSlot(lo));
+        // The child's table may need a frame, and finding one may reclaim: pin this page so
+        // reclaim leaves it (and the parent's PTE) alone, and give it the child's mapping
+        // only once the child's PTE exists for reclaim to find.
+        const resident = isPresent(lo) || isProtNone(lo);
+        const f = resident ? frameOf(lo) : -1;
+        if (resident) k.pinned.add(f);
+        try {
+          const cpa = t.ptePa(mm.root, vpn, () => { mm.tablePages++; return k.allocTable(); });
+          let nlo = lo;
+          if (resident) {
+            if (cow && (lo & PTE_RW)) { nlo = lo & ~PTE_RW; t.set(pa, nlo >>> 0, hi); }
+            if (f !== k.zeroFrame) k.frames.addMapping(f, mm.id, vpn);
+          } else if (isSwap(lo)) {
+            k.swap!.dup(swapSlot(lo));
+          }
+          t.set(cpa, nlo >>> 0, hi);
+        } finally {
+          if (resident) k.pinned.delete(f);
         }
-        const cpa = t.ptePa(mm.root, vpn, () => { mm.tablePages++; return k.allocTable(); });
-        t.set(cpa, nlo >>> 0, hi);
       });
     }
     k.machine.invpcid(1, parent.pcid);                     // the parent's writable entries are read-only now
