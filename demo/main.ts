@@ -11,8 +11,9 @@ import { describeErrorCode } from "../src/x86/decode.js";
 import type { LevelStats, TlbStats } from "../src/tlbStats.js";
 import { Kernel } from "../src/kernel/kernel.js";
 import type { Process } from "../src/kernel/process.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../src/kernel/constants.js";
 import { FrameUse } from "../src/kernel/frames.js";
+import { demoImage } from "../src/kernel/spawn.js";
 import { REPORT_KEYS, type ReplayReport } from "../src/trace/report.js";
 import type { ReplaySample, ReplaySource, WorkerMessage, WorkerRequest } from "./replayWorker.js";
 
@@ -772,12 +773,7 @@ const KS = {
 
 async function kernelReset(): Promise<void> {
   const k = await Kernel.create({ ramBytes: K_RAM, swapPages: K_SWAP });
-  const text = { path: "/usr/bin/demo", dev: (0xfe << 20) | 1, inode: 260723n, deleted: false, content: new Uint8Array(0x3000).fill(0x90) };
-  const p = k.spawn({ name: "demo", file: text, pie: true, segments: [
-    { vaddr: 0, memsz: 0x1000, filesz: 0x1000, offset: 0, prot: PROT_READ },
-    { vaddr: 0x1000, memsz: 0x1000, filesz: 0x1000, offset: 0x1000, prot: PROT_READ | PROT_EXEC },
-    { vaddr: 0x2000, memsz: 0x3000, filesz: 0x800, offset: 0x2000, prot: PROT_READ | PROT_WRITE },
-  ] });
+  const p = k.spawn(demoImage());
   p.touch(p.mm.vmas[0]!.start, 0x1000, "read");
   p.touch(p.mm.vmas[1]!.start, 0x1000, "fetch");
   p.write(p.mm.vmas[2]!.start, new Uint8Array([1]));

@@ -2,7 +2,8 @@
 // `wasm-mmu proc` (a scripted scenario through the kernel, printing its /proc views).
 import { readFileSync } from "node:fs";
 import { Kernel } from "../kernel/kernel.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "../kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../kernel/constants.js";
+import { demoImage } from "../kernel/spawn.js";
 import { badInput, parseCommandArgs, usage } from "./errors.js";
 
 export const MAPS_HELP = `Usage: wasm-mmu maps FILE
@@ -44,12 +45,7 @@ export async function procCommand(args: string[], out: (line: string) => void): 
   const views = values.view ?? ["maps", "smaps_rollup", "status", "meminfo"];
   for (const v of views) if (!["maps", "smaps", "smaps_rollup", "status", "meminfo"].includes(v)) throw usage(`--view: unknown view "${v}"`);
   const k = await Kernel.create({ ramBytes, swapPages });
-  const text = { path: "/usr/bin/demo", dev: (0xfe << 20) | 0, inode: 260723n, deleted: false, content: new Uint8Array(0x3000).fill(0x90) };
-  const p = k.spawn({ name: "demo", file: text, pie: true, segments: [
-    { vaddr: 0, memsz: 0x1000, filesz: 0x1000, offset: 0, prot: PROT_READ },
-    { vaddr: 0x1000, memsz: 0x1000, filesz: 0x1000, offset: 0x1000, prot: PROT_READ | PROT_EXEC },
-    { vaddr: 0x2000, memsz: 0x3000, filesz: 0x800, offset: 0x2000, prot: PROT_READ | PROT_WRITE },
-  ] });
+  const p = k.spawn(demoImage());
   p.touch(p.mm.vmas[1]!.start, 0x1000, "fetch");
   p.brk(p.mm.startBrk + 0x21000n);
   p.write(p.mm.startBrk, new TextEncoder().encode("heap"));

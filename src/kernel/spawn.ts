@@ -4,7 +4,7 @@
 // first), and the [vsyscall] gate.
 import type { Kernel } from "./kernel.js";
 import { Process, type MappedFile } from "./process.js";
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "./constants.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_EXEC, PROT_READ, PROT_WRITE } from "./constants.js";
 import {
   PAGE_SIZE, VM_ACCOUNT, VM_DONTDUMP, VM_DONTEXPAND, VM_EXEC, VM_GROWSDOWN, VM_IO, VM_MAYEXEC, VM_MAYREAD,
   VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_WRITE, VSYSCALL_START, TASK_SIZE_4LEVEL, type Vma,
@@ -71,6 +71,19 @@ export function spawnProcess(kernel: Kernel, pid: number, image: ProcessImage): 
   mm.mmapBase = vvarStart;
   mm.gate = { start: VSYSCALL_START, end: VSYSCALL_START + PAGE_SIZE, flags: VM_EXEC, pgoff: 0n, file: null,
     special: "[vsyscall]", anonName: null };
-  void PROT_READ; void PROT_WRITE;
   return p;
+}
+
+/**
+ * A small PIE program for demos and scenarios: read-only data, text, and data with a bss
+ * tail, backed by a 12 KiB file /usr/bin/demo (fe:01, inode 260723) full of NOPs.
+ */
+export function demoImage(): ProcessImage {
+  const file: MappedFile = { path: "/usr/bin/demo", dev: (0xfe << 20) | 1, inode: 260723n, deleted: false,
+    content: new Uint8Array(0x3000).fill(0x90) };
+  return { name: "demo", file, pie: true, segments: [
+    { vaddr: 0, memsz: 0x1000, filesz: 0x1000, offset: 0, prot: PROT_READ },
+    { vaddr: 0x1000, memsz: 0x1000, filesz: 0x1000, offset: 0x1000, prot: PROT_READ | PROT_EXEC },
+    { vaddr: 0x2000, memsz: 0x3000, filesz: 0x800, offset: 0x2000, prot: PROT_READ | PROT_WRITE },
+  ] };
 }
