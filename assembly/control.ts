@@ -49,10 +49,10 @@ export function writeCr3(value: u64): i32 {
     if (mode == MODE_PAE && loadPdptes(v) != 0) return TRANSLATE_FAULT;
   }
   setCr3Raw(v);
-  if (!noFlush) {
-    fastFlushAll();
-    archFlushWhere(KEEP_GLOBALS | ONLY_PCID, currentPcid);
-  }
+  // The fast TLB has no PCID tags: any CR3 write flushes it (flushing more is always
+  // allowed). The architectural TLB keeps other PCIDs' entries and honours the bit-63 hint.
+  fastFlushAll();
+  if (!noFlush) archFlushWhere(KEEP_GLOBALS | ONLY_PCID, currentPcid);
   return 0;
 }
 

@@ -2,7 +2,7 @@
 // control changes that must act at once.
 import { describe, expect, test } from "vitest";
 import { machineWithTable, pa } from "../helpers/machine.js";
-import { PAGE_2M } from "../../src/pageTable.js";
+import { PAGE_2M, PageTableBuilder } from "../../src/pageTable.js";
 
 describe("fast TLB", () => {
   test("the second access to a page hits; a conflicting page evicts it", async () => {
@@ -85,6 +85,18 @@ describe("fast TLB", () => {
     m.writeCr3(pt.cr3);
     m.translate(0x2000);
     expect(m.tlb.stats().fast!.walks).toBe(walks + 4);
+  });
+
+  test("a CR3 write with the PCID no-flush bit still flushes the fast TLB, which has no PCID tags", async () => {
+    const { m, pt } = await machineWithTable();
+    pt.map(0x1000, 0x5000);
+    const other = new PageTableBuilder(m, { allocBase: 0x800000 });
+    other.map(0x1000, 0x9000);
+    m.setControl({ pcide: true });
+    m.writeCr3(pt.cr3 | 1n);
+    expect(pa(m.translate(0x1000))).toBe(0x5000);
+    m.writeCr3(other.cr3 | 2n | (1n << 63n));                // found by the PCID property test
+    expect(pa(m.translate(0x1000))).toBe(0x9000);
   });
 
   test("a #PF drops the page's entries so a fixed mapping is seen on retry", async () => {
