@@ -63,8 +63,9 @@ function checkBooks(k: Kernel, procs: ModelProc[]): void {
 const stats = { checked: 0, enomem: 0, swapIns: 0, swapOuts: 0, withSwapIns: 0 };
 
 test("random process lifecycles under memory pressure keep every byte and balanced books", async () => {
-  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 80 }), async (ops) => {
-    const k = await Kernel.create({ ramBytes: 1152 * 1024, swapPages: 4096 });   // 288 frames, 256 the kernel's
+  await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 10, maxLength: 80 }), fc.constantFrom("arch" as const, "fast" as const), async (ops, tlb) => {
+    // 288 frames, 256 the kernel's; either TLB kind (the fast one flushes on every switch).
+    const k = await Kernel.create({ ramBytes: 1152 * 1024, swapPages: 4096, tlb: { kind: tlb } });
     const procs: ModelProc[] = [{ p: k.spawn({ name: "root", segments: [] }), maps: [] }];
     const pick = <T>(xs: T[], i: number) => xs.length ? xs[i % xs.length] : undefined;
     for (const o of ops) {
