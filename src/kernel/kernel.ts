@@ -35,7 +35,8 @@ const KERNEL_PML4_FIRST = 256;
 /** PML4 index of the direct map at 0xffff888000000000 (bits 47:39). */
 const KERNEL_PML4_INDEX = 273;
 
-let fileIds = new WeakMap<object, number>();
+/** Page-cache identity of a file (or shmem) object: VMAs copied by fork share theirs. */
+const fileIds = new WeakMap<object, number>();
 let nextFileId = 1;
 function objectId(o: object): number {
   let id = fileIds.get(o);
@@ -295,7 +296,7 @@ export class Kernel {
   /** The page-cache frame of a file page (filled from the file) or of a shared-anonymous page (zeroed). */
   pageCacheFrame(vma: Vma, vpn: number): number {
     const index = vma.pgoff + BigInt(vpn) - vma.start / PAGE_SIZE;
-    const owner: object = vma.file ?? (vma as unknown as { shmem: object }).shmem ?? vma;
+    const owner: object = vma.file ?? vma;
     const shmem = !vma.file || vma.file.shmem === true;
     const key = `${shmem ? "shmem" : "file"}:${objectId(owner)}:${index}`;
     const cached = this.frames.pageCache.get(key);
