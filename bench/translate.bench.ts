@@ -157,7 +157,7 @@ interface Row { id: string; label: string; stream: Stream; wasm: Side; ts?: Side
 function wasmSide(m: Machine, s: Stream): Side {
   return { name: `wasm ${m.tlbConfig.kind} ${s.name}`, before: () => loadBatch(m, s), fn: () => runBatch(m), out: () => m.batch.outWords, stride: 2 };
 }
-function tsSide(name: string, s: Stream, fn: () => void): Side {
+function tsSide(name: string, fn: () => void): Side {
   return { name, before: () => {}, fn, out: () => tsOut, stride: 1 };
 }
 
@@ -165,18 +165,18 @@ const rows: Row[] = [];
 for (const s of [streams.hot, streams.seq, streams.rand]) {
   rows.push({
     id: `fast-${s.name}`, label: `fast TLB batched, ${s.name}`, stream: s, tsLabel: "TsFastTlb",
-    wasm: wasmSide(mFast, s), ts: tsSide(`ts fast ${s.name}`, s, () => loopTsFast(tsFast, s.words, s.acc, tsOut)),
+    wasm: wasmSide(mFast, s), ts: tsSide(`ts fast ${s.name}`, () => loopTsFast(tsFast, s.words, s.acc, tsOut)),
   });
 }
 for (const s of [streams.hot, streams.seq, streams.rand]) {
   rows.push({
     id: `arch-${s.name}`, label: `arch TLB batched, ${s.name}`, stream: s, tsLabel: "TsArchTlb",
-    wasm: wasmSide(mArch, s), ts: tsSide(`ts arch ${s.name}`, s, () => loopTsArch(tsArch, s.words, s.acc, tsOut)),
+    wasm: wasmSide(mArch, s), ts: tsSide(`ts arch ${s.name}`, () => loopTsArch(tsArch, s.words, s.acc, tsOut)),
   });
 }
 rows.push({
   id: "walk-rand", label: "walk only, rand", stream: streams.rand, tsLabel: "X86Model.walk",
-  wasm: wasmSide(mNone, streams.rand), ts: tsSide("ts walk rand", streams.rand, () => loopTsWalk(model, streams.rand.words, streams.rand.acc, tsOut)),
+  wasm: wasmSide(mNone, streams.rand), ts: tsSide("ts walk rand", () => loopTsWalk(model, streams.rand.words, streams.rand.acc, tsOut)),
 });
 const hotWordsI32 = new Int32Array(streams.hot.words.buffer, streams.hot.words.byteOffset, streams.hot.words.length);
 rows.push({

@@ -8,7 +8,7 @@ import {
   type PagingMode, type Quirks, type ResolvedTlb, type TlbOptions,
 } from "./config.js";
 import { describeErrorCode, decodeErrorCode, levelName, tableIndex, describeEntry, type FaultKind, type PfErrorBits } from "./x86/decode.js";
-import { TlbStatsReader, type TlbStats } from "./tlbStats.js";
+import { TlbStatsReader } from "./tlbStats.js";
 import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";

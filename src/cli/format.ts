@@ -1,7 +1,7 @@
 // Text and JSON rendering of walks, translations and faults for the CLI.
 import type { CoreConstants } from "../core/constants.js";
 import type { PagingMode } from "../config.js";
-import type { Fault, Translation, WalkStep, WalkTrace } from "../machine.js";
+import type { Fault, WalkStep, WalkTrace } from "../machine.js";
 import { describeErrorCode } from "../x86/decode.js";
 
 export const hex = (v: bigint | number) => "0x" + v.toString(16);

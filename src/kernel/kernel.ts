@@ -253,7 +253,7 @@ export class Kernel {
     if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
     const lo = this.tables.lo(pa);
     if (isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
-    else if (isProtNone(lo)) this.setPte(mm, vma, vpn, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
+    else if (isProtNone(lo)) this.setPte(vma, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
     else if (!isPresent(lo)) {
       if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) this.doFault(mm, vma, vpn, pa, access);
       else this.doAnonymousPage(mm, vma, vpn, pa, access);
@@ -274,7 +274,7 @@ export class Kernel {
   }
 
   /** Write a present PTE (user, NX unless executable). */
-  private setPte(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
+  private setPte(vma: Vma, pa: number, frame: number, writable: boolean): void {
     let lo = (frame * 4096) | PTE_P | PTE_US;
     if (writable) lo |= PTE_RW;
     this.tables.set(pa, lo >>> 0, (vma.flags & VM_EXEC) !== 0 ? 0 : PTE_XD_HI);
@@ -282,7 +282,7 @@ export class Kernel {
 
   private map(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
     if (frame !== this.zeroFrame) this.frames.addMapping(frame, mm.id, vpn);
-    this.setPte(mm, vma, vpn, pa, frame, writable);
+    this.setPte(vma, pa, frame, writable);
   }
 
   /** do_anonymous_page: a read maps the zero page read-only; a write gets a new zeroed frame. */
@@ -330,10 +330,10 @@ export class Kernel {
   private doWpPage(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number): void {
     if ((vma.flags & VM_SHARED) !== 0) {
       this.frames.dirty[frame] = 1;
-      this.setPte(mm, vma, vpn, pa, frame, true);
+      this.setPte(vma, pa, frame, true);
       return;
     }
-    if (this.writable(vma, frame)) { this.setPte(mm, vma, vpn, pa, frame, true); return; }
+    if (this.writable(vma, frame)) { this.setPte(vma, pa, frame, true); return; }
     this.pinned.add(frame);
     try {
       const old = frame;
