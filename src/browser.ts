@@ -11,7 +11,7 @@ export { ConfigError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";
 export type { PerCallTranslator } from "./perCall.js";
-export type { TlbStats, LevelStats, TotalStats } from "./tlbStats.js";
+export type { TlbStats, LevelStats, TotalStats, TlbEntry, ArchTlbEntry, FastTlbEntry, TlbLevel, ArchTlbLevel } from "./tlbStats.js";
 export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.js";
 export type { FaultKind, PfErrorBits } from "./x86/decode.js";
 export { ReplayEngine, ReplayError } from "./trace/engine.js";
