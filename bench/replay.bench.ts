@@ -21,8 +21,8 @@ if (process.argv[2] === "--rss-child") {
 }
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-/** ../shared beside the repository; the bundle runs from build/bench/. */
-const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
+/** test/fixtures/ of this repository; the bundle runs from build/bench/. */
+const FIXTURES = fileURLToPath(new URL("../../test/fixtures/", import.meta.url));
 
 async function zlibAlone(path: string): Promise<number> {
   let n = 0;
@@ -54,7 +54,7 @@ const dir = mkdtempSync(join(tmpdir(), "wasm-mmu-bench-"));
 const synthPath = join(dir, "synth-4m.lackey.gz");
 writeFileSync(synthPath, gzipSync(synthTrace(4_000_000), { level: 6 }));
 
-await measure("awk-wordfreq (public, 300,000 lines)", `${SHARED}traces/awk-wordfreq.lackey.gz`);
+await measure("awk-wordfreq (public, 300,000 lines)", `${FIXTURES}traces/awk-wordfreq.lackey.gz`);
 await measure("synthetic mix (4,000,000 lines)", synthPath);
 
 // Peak RSS of a fresh process replaying the 4 M-line trace.

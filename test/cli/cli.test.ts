@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = join(ROOT, "dist/cli.js");
-const LEGACY32 = "../shared/oracle/x86/legacy32.jsonl.gz";
+const LEGACY32 = "test/fixtures/oracle/x86/legacy32.jsonl.gz";
 let tmp = "";
 
 function run(...args: string[]) {

@@ -4,16 +4,16 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SHARED } from "../helpers/oracle.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
 const cli = (...args: string[]) => spawnSync(process.execPath, ["dist/cli.js", ...args], { encoding: "latin1" });
 
 describe("wasm-mmu maps", () => {
-  for (const f of readdirSync(`${SHARED}maps`).filter((x) => x.endsWith(".maps"))) {
+  for (const f of readdirSync(`${FIXTURES}maps`).filter((x) => x.endsWith(".maps"))) {
     test(`prints ${f} back byte for byte`, () => {
-      const r = cli("maps", `${SHARED}maps/${f}`);
+      const r = cli("maps", `${FIXTURES}maps/${f}`);
       expect(r.status).toBe(0);
-      expect(r.stdout).toBe(readFileSync(`${SHARED}maps/${f}`, "latin1"));
+      expect(r.stdout).toBe(readFileSync(`${FIXTURES}maps/${f}`, "latin1"));
     });
   }
 

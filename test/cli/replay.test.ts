@@ -1,5 +1,5 @@
 // `wasm-mmu replay` as built (dist/cli.js), run as a user would: the JSON, table and log
-// of the shared conformance cases and sample traces, stdin, gzip, the exit codes and
+// of the fixture conformance cases and sample traces, stdin, gzip, the exit codes and
 // messages of bad lines, bad options and bad files, and the progress bar (on a terminal only).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CLI = join(ROOT, "dist/cli.js");
-const SHARED = resolve(ROOT, "../shared");
-const CASES = join(SHARED, "replay/cases");
+const FIXTURES = join(ROOT, "test/fixtures");
+const CASES = join(FIXTURES, "replay/cases");
 const WORKED = join(CASES, "02-worked-example.trace");
-const BZIP2 = join(SHARED, "traces/bzip2.lackey.gz");
+const BZIP2 = join(FIXTURES, "traces/bzip2.lackey.gz");
 const SAMPLE = join(ROOT, "data/sample.lackey.gz");
 let tmp = "";
 
@@ -93,14 +93,14 @@ describe("wasm-mmu replay: results", () => {
     const r = run(["replay", "--itlb", "16/4", "--dtlb", "16/4", "--stlb", "256/8", BZIP2]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual(json(join(SHARED, "replay/expected/bzip2.small.json")));
+    expect(JSON.parse(r.stdout)).toEqual(json(join(FIXTURES, "replay/expected/bzip2.small.json")));
     // The same bytes through stdin, and a gzip file whose name does not say so.
     const renamed = join(tmp, "bzip2.trace");
     writeFileSync(renamed, readFileSync(BZIP2));
     const huge = run(["replay", "--huge", renamed]);
-    expect(JSON.parse(huge.stdout)).toEqual(json(join(SHARED, "replay/expected/bzip2.huge.json")));
+    expect(JSON.parse(huge.stdout)).toEqual(json(join(FIXTURES, "replay/expected/bzip2.huge.json")));
     const piped = run(["replay", "-"], readFileSync(BZIP2));
-    expect(JSON.parse(piped.stdout)).toEqual(json(join(SHARED, "replay/expected/bzip2.default.json")));
+    expect(JSON.parse(piped.stdout)).toEqual(json(join(FIXTURES, "replay/expected/bzip2.default.json")));
   });
 });
 

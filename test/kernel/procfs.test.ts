@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Kernel } from "../../src/kernel/kernel.js";
 import { Process } from "../../src/kernel/process.js";
 import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
-import { SHARED } from "../helpers/oracle.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
@@ -103,10 +103,10 @@ describe("meminfo and status", () => {
 });
 
 describe("real maps files", () => {
-  for (const f of readdirSync(`${SHARED}maps`).filter((x) => x.endsWith(".maps"))) {
+  for (const f of readdirSync(`${FIXTURES}maps`).filter((x) => x.endsWith(".maps"))) {
     test(`${f}: imported as a process, its /proc/PID/maps renders the same bytes`, async () => {
       const k = await Kernel.create({ ramBytes: 4 << 20 });
-      const text = readFileSync(`${SHARED}maps/${f}`, "utf8");
+      const text = readFileSync(`${FIXTURES}maps/${f}`, "utf8");
       const p = Process.fromMaps(text, k);
       expect(k.procfs.read(`/proc/${p.pid}/maps`)).toBe(text);
     });

@@ -1,14 +1,14 @@
-// Every hand-worked replay case (../shared/replay/cases) and the six expected results of
-// the public traces (../shared/replay/expected): exact equality of the JSON, the log
+// Every hand-worked replay case (test/fixtures/replay/cases) and the six expected results of
+// the public traces (test/fixtures/replay/expected): exact equality of the JSON, the log
 // and the error line.
 import { describe, expect, test } from "vitest";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { replay } from "../../src/trace/replay.js";
 import { ReplayError, type ReplayConfig } from "../../src/trace/engine.js";
-import { SHARED } from "../helpers/oracle.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
-const CASES = `${SHARED}replay/cases/`;
-const EXPECTED = `${SHARED}replay/expected/`;
+const CASES = `${FIXTURES}replay/cases/`;
+const EXPECTED = `${FIXTURES}replay/expected/`;
 
 /** The options of a `.args` file (`--huge`, `--itlb E/W`, ...). */
 export function parseArgs(text: string): ReplayConfig {
@@ -58,7 +58,7 @@ describe("public traces", () => {
   for (const trace of ["awk-wordfreq", "bzip2"]) {
     for (const [config, args] of Object.entries(configs)) {
       test(`${trace}, ${config}: every key matches`, async () => {
-        const report = await replay(`${SHARED}traces/${trace}.lackey.gz`, args);
+        const report = await replay(`${FIXTURES}traces/${trace}.lackey.gz`, args);
         expect(report).toEqual(JSON.parse(readFileSync(`${EXPECTED}${trace}.${config}.json`, "utf8")));
       });
     }

@@ -7,8 +7,9 @@ import {
   VM_READ, VM_SHARED, VM_WRITE,
 } from "../../src/kernel/vma.js";
 import { makeDev, mapsLine, parseMaps, renderMaps } from "../../src/views/maps.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
-const DIR = "/work/shared/maps/";
+const DIR = FIXTURES + "maps/";
 const read = (f: string) => readFileSync(DIR + f, "utf8");
 const HEADER = /^[0-9a-f]+-[0-9a-f]+ [r-][w-][x-][ps] /;
 /** The maps-shaped lines of an smaps file. */

@@ -7,6 +7,7 @@ import { parseMaps } from "../../src/views/maps.js";
 import {
   type SmapsCounts, type SmapsInput, VMFLAG_CODES, renderSmaps, renderSmapsRollup, smapsEntry, vmFlagsLine, zeroCounts,
 } from "../../src/views/smaps.js";
+import { FIXTURES } from "../helpers/fixtures.js";
 
 const HEADER = /^[0-9a-f]+-[0-9a-f]+ [r-][w-][x-][ps] /;
 const FIELD: Record<string, keyof SmapsCounts> = {
@@ -51,7 +52,7 @@ function parseSmapsFixture(text: string): { entries: SmapsInput[]; mm: MmLayout;
 
 describe("smaps reproduces the real captures byte for byte", () => {
   test.each(["perl.smaps", "sqlite3.smaps"])("%s", (f) => {
-    const text = readFileSync("/work/shared/maps/" + f, "utf8");
+    const text = readFileSync(FIXTURES + "maps/" + f, "utf8");
     const { entries, mm } = parseSmapsFixture(text);
     expect(entries.length).toBeGreaterThan(50);
     expect(renderSmaps(entries, mm)).toBe(text);
@@ -59,7 +60,7 @@ describe("smaps reproduces the real captures byte for byte", () => {
     expect(renderSmaps(entries.slice(0, -1), mm)).toBe(text);
   });
   test.each(["perl.smaps", "sqlite3.smaps"])("flags inferred from the maps lines of %s match VmFlags but for RELRO's ac", (f) => {
-    const text = readFileSync("/work/shared/maps/" + f, "utf8");
+    const text = readFileSync(FIXTURES + "maps/" + f, "utf8");
     const { entries, inferred } = parseSmapsFixture(text);
     let relros = 0;
     entries.forEach((e, i) => {
