@@ -1,11 +1,16 @@
 // Every public QEMU vector, all four modes, both quirk modes: full agreement.
 import { describe, expect, test } from "vitest";
 import { runX86Conformance } from "../../src/conformance/x86.js";
+import { X86_VECTOR_COUNTS } from "../helpers/fixtures.js";
 import { loadVectors } from "../helpers/oracle.js";
 
 const MODES = ["4level", "5level", "pae", "legacy32"] as const;
 
 describe.each(MODES)("x86 %s vectors", (mode) => {
+  test("are all there: the count the oracle README gives (an empty or cut file fails)", () => {
+    expect(loadVectors(mode)).toHaveLength(X86_VECTOR_COUNTS[mode]);
+  });
+
   test.each(["qemu", "sdm"] as const)("agree with QEMU's result under quirks=%s", async (quirks) => {
     const vectors = loadVectors(mode);
     const s = await runX86Conformance(vectors, quirks);
