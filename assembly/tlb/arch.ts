@@ -65,32 +65,63 @@ export function archConfigure(l: u32, entries: u32, ways: u32): void {
   return mask != 0 || sets == 1 ? <u32>vpn & mask : <u32>(vpn % <u64>sets);
 }
 
+/** A set is compared in chunks of this many ways: one u64 bit per way. */
+const CHUNK: u32 = 64;
+
 /**
- * Bitmask of the ways of the set starting at entry `first` whose tag equals `tag`.
+ * Bitmask of the `n` (1..64) ways from entry `first` whose tag equals `tag`.
  * Branch-free: two tags per SIMD compare, so a hit in a random way costs no
- * misprediction (the early-exit scalar loop mispredicted on most random hits). A set of
+ * misprediction (the early-exit scalar loop mispredicted on most random hits). A chunk of
  * odd size reads one tag past its end; that bit is masked off (the arrays are padded).
  */
-@inline function matchWays(l: u32, first: u32, ways: u32, tag: u64): u32 {
+@inline function matchWays(l: u32, first: u32, n: u32, tag: u64): u64 {
   const key = i64x2.splat(<i64>tag);
   let p = tagAddr(l, first);
-  let mask: u32 = 0;
-  for (let k: u32 = 0; k < ways; k += 2) {
-    mask |= <u32>i64x2.bitmask(i64x2.eq(v128.load(p), key)) << k;
+  let mask: u64 = 0;
+  for (let k: u32 = 0; k < n; k += 2) {
+    mask |= <u64>i64x2.bitmask(i64x2.eq(v128.load(p), key)) << <u64>k;
     p += 16;
   }
-  return mask & (<u32>(<u64>1 << ways) - 1);
+  // 1 << 64 would wrap to 1 << 0: a full chunk keeps every bit.
+  return n >= CHUNK ? mask : mask & ((<u64>1 << <u64>n) - 1);
+}
+
+/** The first way of the PCID `pcid` (or global) among the matching ways `hits` of the chunk at `first`, or −1. */
+@inline function pickWay(l: u32, first: u32, hits: u64, pcid: u32): i32 {
+  while (hits != 0) {
+    const i = first + <u32>ctz(hits);
+    hits &= hits - 1;
+    const meta = load<u32>(metaAddr(l, i));
+    if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
+  }
+  return -1;
 }
 
 /** Index of the entry of size class `cls` for page number `vpn` (PCID `pcid`, or global), or −1. */
 @inline export function archFind(l: u32, vpn: u64, cls: u32, pcid: u32): i32 {
-  const first = setOf(l, vpn) * load<u32>(geo(l) + 4);
-  let hits = matchWays(l, first, load<u32>(geo(l) + 4), (vpn << 2) | <u64>cls);
-  while (hits != 0) {
-    const i = first + ctz(hits);
-    hits &= hits - 1;
-    const meta = load<u32>(metaAddr(l, i));
-    if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
+  const ways = load<u32>(geo(l) + 4);
+  const first = setOf(l, vpn) * ways;
+  const tag = (vpn << 2) | <u64>cls;
+  if (ways > CHUNK) return findWide(l, first, ways, tag, pcid);
+  return pickWay(l, first, matchWays(l, first, ways, tag), pcid);
+}
+
+/** archFind for sets wider than one chunk (up to fully associative): chunk after chunk. Kept out of line. */
+function findWide(l: u32, first: u32, ways: u32, tag: u64, pcid: u32): i32 {
+  for (let c: u32 = 0; c < ways; c += CHUNK) {
+    const n = ways - c < CHUNK ? ways - c : CHUNK;
+    const i = pickWay(l, first + c, matchWays(l, first + c, n, tag), pcid);
+    if (i >= 0) return i;
+  }
+  return -1;
+}
+
+/** The first empty way of the set at `first`, or −1. */
+@inline function firstEmpty(l: u32, first: u32, ways: u32): i32 {
+  for (let c: u32 = 0; c < ways; c += CHUNK) {
+    const n = ways - c < CHUNK ? ways - c : CHUNK;
+    const empty = matchWays(l, first + c, n, EMPTY);
+    if (empty != 0) return <i32>(first + c + <u32>ctz(empty));
   }
   return -1;
 }
@@ -120,10 +151,10 @@ export function archInsert(l: u32, va: u64, cls: u32, frame: u64, meta: u32): u3
   const ways = load<u32>(geo(l) + 4);
   const vpn = va >> classShift(cls);
   const first = setOf(l, vpn) * ways;
-  const empty = matchWays(l, first, ways, EMPTY);
+  const empty = firstEmpty(l, first, ways);
   let victim: u32;
-  if (empty != 0) {
-    victim = first + ctz(empty);
+  if (empty >= 0) {
+    victim = <u32>empty;
   } else {
     victim = first;
     let oldest = load<u64>(stampAddr(l, first));
