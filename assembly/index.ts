@@ -5,6 +5,7 @@ export * from "./constants/access";
 export * from "./constants/fault";
 export * from "./constants/layout";
 export * from "./constants/tlb";
+export * from "./constants/tlbKind";
 
 import { CORE_END, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
 import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./state";

@@ -9,11 +9,13 @@
 // taken here, next to the loop: it is part of the replay model's definition, not OS
 // policy, and a boundary crossing per first touch would cost more than the replay.
 import {
-  REPLAY_HEX_OFFSET, REPLAY_IN_OFFSET, REPLAY_LOG_OFFSET, REPLAY_LOG_RECORD, REPLAY_STATS_OFFSET,
+  REPLAY_HEX_OFFSET, REPLAY_IN_CAPACITY, REPLAY_IN_OFFSET, REPLAY_LOG_INPUT, REPLAY_LOG_OFFSET, REPLAY_LOG_RECORD,
+  REPLAY_STATS_OFFSET,
 } from "./constants/layout";
 import {
   FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK, REPLAY_BAD_ADDRESS,
-  REPLAY_BAD_SIZE, REPLAY_MALFORMED, REPLAY_OK, REPLAY_OUT_OF_MEMORY, RS_ERROR_LINE, RS_FIELDS, RS_FRAMES,
+  REPLAY_BAD_CONFIG, REPLAY_BAD_LENGTH, REPLAY_BAD_SIZE, REPLAY_MALFORMED, REPLAY_OK, REPLAY_OUT_OF_MEMORY,
+  REPLAY_WALK_FAULT, RS_ERROR_LINE, RS_ERROR_OFFSET, RS_FRAMES,
   RS_ITLB_HITS, RS_ITLB_MISSES, RS_DTLB_HITS, RS_DTLB_MISSES, RS_LINES, RS_LOG_COUNT, RS_OUTCOME_HASH,
   RS_PAGE_FAULTS, RS_PAGE_TABLE_PAGES, RS_PHYS_HASH, RS_RECORDS, RS_RECORDS_I, RS_RECORDS_L, RS_RECORDS_M,
   RS_RECORDS_S, RS_STLB_HITS, RS_STLB_MISSES, RS_TRANSLATIONS, RS_WALKS,
@@ -32,6 +34,8 @@ let shift: u64 = 12;
 let pageMask: u64 = 0xfff;
 let sizeClass: u32 = CLASS_4K;
 let logging: bool = false;
+/** replayConfigure ran: the hex table the parser's scans stop on is filled. */
+let configured: bool = false;
 
 // Model state.
 let nextFrame: u64 = 0x100;
@@ -46,12 +50,19 @@ let stlbHits: u64 = 0; let stlbMisses: u64 = 0; let pageFaults: u64 = 0; let tab
 let physHash: u64 = FNV_OFFSET; let outcomeHash: u64 = FNV_OFFSET;
 let logCount: u32 = 0;
 let currentLine: u64 = 0;
+/** Why the last translation failed: REPLAY_OUT_OF_MEMORY or REPLAY_WALK_FAULT. */
+let failure: i32 = REPLAY_OK;
 
 const NOT_HEX: u8 = 0xff;
 
-/** Start a replay: page size (12 or 21), TLB geometry (validated by the host), logging. */
+/**
+ * Start a replay: page size (12 or 21), TLB geometry (validated by the host), logging.
+ * Returns REPLAY_OK, or REPLAY_BAD_CONFIG (nothing changed) for another page shift.
+ */
 export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u32, dtlbW: u32,
-                                stlbE: u32, stlbW: u32, log: bool): void {
+                                stlbE: u32, stlbW: u32, log: bool): i32 {
+  if (pageShift != 12 && pageShift != 21) return REPLAY_BAD_CONFIG;
+  configured = true;
   shift = <u64>pageShift;
   pageMask = (<u64>1 << shift) - 1;
   sizeClass = pageShift == 21 ? CLASS_2M : CLASS_4K;
@@ -68,6 +79,7 @@ export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u
     store<u8>(REPLAY_HEX_OFFSET + c, <u8>v);
   }
   flushStats();
+  return REPLAY_OK;
 }
 
 @inline function stat(field: u32, v: u64): void { store<u64>(REPLAY_STATS_OFFSET + (<usize>field << 3), v); }
@@ -154,7 +166,7 @@ function demandFault(va: u64): bool {
   h = fnvByte(h, (v >> 48) & 0xff); return fnvByte(h, v >> 56);
 }
 
-/** §4. Returns false only when RAM for a new frame cannot be had. */
+/** §4. Returns false (the reason in `failure`) when RAM for a new frame cannot be had or the walk fails. */
 function translate(va: u64, instr: bool, letter: u32): bool {
   translations++;
   const l1 = instr ? ARCH_ITLB : ARCH_DTLB;
@@ -184,8 +196,10 @@ function translate(va: u64, instr: bool, letter: u32): bool {
       const canon = <u64>((<i64>(va << 16)) >> 16);
       if (pml4 == 0 || walk(canon, acc, true) != 0) {
         outcome = OUTCOME_FAULT;
-        if (!demandFault(va)) return false;
-        walk(canon, acc, true);
+        if (!demandFault(va)) { failure = REPLAY_OUT_OF_MEMORY; return false; }
+        // The tables now map the page; a fault means the control state is not the model's
+        // (an embedder loaded another CR3 or mode): walkPa would be stale.
+        if (walk(canon, acc, true) != 0) { failure = REPLAY_WALK_FAULT; return false; }
       }
       frame = walkPa & ~pageMask;
       archInsert(ARCH_STLB, va, sizeClass, frame, 0);
@@ -228,27 +242,36 @@ function translate(va: u64, instr: bool, letter: u32): bool {
   return p + 1;
 }
 
-function fail(code: i32): i32 {
-  stat(RS_ERROR_LINE, lines);
+/** A fatal line: its number and where it starts in the chunk, for the host's message. */
+function fail(code: i32, lineStart: usize): i32 {
   flushStats();
   stat(RS_ERROR_LINE, lines);
+  stat(RS_ERROR_OFFSET, <u64>(lineStart - REPLAY_IN_OFFSET));
   return code;
 }
 
 /**
  * Replay `len` bytes of whole lines at REPLAY_IN_OFFSET. Returns REPLAY_OK, or an error
- * code with the 1-based line number in the RS_ERROR_LINE field (§2: fatal, no statistics).
+ * code with the 1-based line number in the RS_ERROR_LINE field and its offset in the
+ * chunk in RS_ERROR_OFFSET (§2: fatal, no statistics). The length is checked, not
+ * trusted: it must lie in the input region (in REPLAY_LOG_INPUT bytes when logging, which
+ * bounds the log records a call writes by its capacity) and end with '\n', which stops
+ * every scan of the parser inside the chunk; otherwise REPLAY_BAD_LENGTH, nothing read.
  */
 export function replayChunk(len: u32): i32 {
   logCount = 0;
+  if (!configured) return REPLAY_BAD_CONFIG;
+  if (len > (logging ? REPLAY_LOG_INPUT : REPLAY_IN_CAPACITY)) return REPLAY_BAD_LENGTH;
+  if (len > 0 && load<u8>(REPLAY_IN_OFFSET + <usize>len - 1) != 0x0a) return REPLAY_BAD_LENGTH;
   let p: usize = REPLAY_IN_OFFSET;
   const end = p + <usize>len;
   while (p < end) {
     lines++;
+    const lineStart = p;
     let c = <u32>load<u8>(p);
     // §2 class 2, noise: "==", "--", "**" or "#" at column 1.
     if (c == 0x3d || c == 0x2d || c == 0x2a) {
-      if (<u32>load<u8>(p + 1) != c) return fail(REPLAY_MALFORMED);
+      if (<u32>load<u8>(p + 1) != c) return fail(REPLAY_MALFORMED, lineStart);
       p = skipLine(p + 2);
       continue;
     }
@@ -258,15 +281,15 @@ export function replayChunk(len: u32): i32 {
     if (c == 0x0a) { p++; continue; }
     if (c == 0x0d) {
       do c = <u32>load<u8>(++p); while (isBlank(c) || c == 0x0d);
-      if (c != 0x0a) return fail(REPLAY_MALFORMED);
+      if (c != 0x0a) return fail(REPLAY_MALFORMED, lineStart);
       p++;
       continue;
     }
     // Class 3: K [ \t]+ H , D [ \t\r]* '\n'
     const letter = c;
-    if (c != 0x49 && c != 0x4c && c != 0x53 && c != 0x4d) return fail(REPLAY_MALFORMED);
+    if (c != 0x49 && c != 0x4c && c != 0x53 && c != 0x4d) return fail(REPLAY_MALFORMED, lineStart);
     c = <u32>load<u8>(++p);
-    if (!isBlank(c)) return fail(REPLAY_MALFORMED);
+    if (!isBlank(c)) return fail(REPLAY_MALFORMED, lineStart);
     do c = <u32>load<u8>(++p); while (isBlank(c));
     let addr: u64 = 0;
     let digits: u32 = 0;
@@ -277,7 +300,7 @@ export function replayChunk(len: u32): i32 {
       c = <u32>load<u8>(++p);
       v = <u32>load<u8>(REPLAY_HEX_OFFSET + c);
     }
-    if (digits == 0 || digits > 16 || c != 0x2c) return fail(REPLAY_MALFORMED);
+    if (digits == 0 || digits > 16 || c != 0x2c) return fail(REPLAY_MALFORMED, lineStart);
     c = <u32>load<u8>(++p);
     let size: u64 = 0;
     digits = 0;
@@ -286,13 +309,13 @@ export function replayChunk(len: u32): i32 {
       digits++;
       c = <u32>load<u8>(++p);
     }
-    if (digits == 0) return fail(REPLAY_MALFORMED);
+    if (digits == 0) return fail(REPLAY_MALFORMED, lineStart);
     while (isBlank(c) || c == 0x0d) c = <u32>load<u8>(++p);
-    if (c != 0x0a) return fail(REPLAY_MALFORMED);
+    if (c != 0x0a) return fail(REPLAY_MALFORMED, lineStart);
     p++;
-    if (size == 0 || size > 4096) return fail(REPLAY_BAD_SIZE);
+    if (size == 0 || size > 4096) return fail(REPLAY_BAD_SIZE, lineStart);
     const LIMIT: u64 = <u64>1 << 48;
-    if (addr >= LIMIT || size > LIMIT - addr) return fail(REPLAY_BAD_ADDRESS);
+    if (addr >= LIMIT || size > LIMIT - addr) return fail(REPLAY_BAD_ADDRESS, lineStart);
     // §3: translations.
     records++;
     currentLine = lines;
@@ -301,7 +324,7 @@ export function replayChunk(len: u32): i32 {
     else if (letter == 0x4c) { recL++; ok = access(addr, size, false, 0x4c); }
     else if (letter == 0x53) { recS++; ok = access(addr, size, false, 0x53); }
     else { recM++; ok = access(addr, size, false, 0x4c) && access(addr, size, false, 0x53); }
-    if (!ok) return fail(REPLAY_OUT_OF_MEMORY);
+    if (!ok) return fail(failure, lineStart);
   }
   flushStats();
   return REPLAY_OK;

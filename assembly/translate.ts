@@ -21,9 +21,8 @@ import {
   frameAddr, metaAddr, META_CLASS_SHIFT, ONLY_PCID,
 } from "./tlb/arch";
 
-export const TLB_KIND_NONE: u32 = 0;
-export const TLB_KIND_FAST: u32 = 1;
-export const TLB_KIND_ARCH: u32 = 2;
+import { TLB_KIND_ARCH, TLB_KIND_FAST } from "./constants/tlbKind";
+export { TLB_KIND_NONE, TLB_KIND_FAST, TLB_KIND_ARCH } from "./constants/tlbKind";
 export let tlbKind: u32 = TLB_KIND_FAST;
 export function setTlbKind(k: u32): void { tlbKind = k; }
 

@@ -25,7 +25,9 @@ export const RS_OUTCOME_HASH: u32 = 17;
 export const RS_ERROR_LINE: u32 = 18;
 export const RS_LOG_COUNT: u32 = 19;
 export const RS_FRAMES: u32 = 20;
-export const RS_FIELDS: u32 = 21;
+/** Where the line RS_ERROR_LINE starts: its byte offset in the chunk that failed. */
+export const RS_ERROR_OFFSET: u32 = 21;
+export const RS_FIELDS: u32 = 22;
 
 // replayChunk results.
 export const REPLAY_OK: i32 = 0;
@@ -34,6 +36,16 @@ export const REPLAY_BAD_SIZE: i32 = 2;
 export const REPLAY_BAD_ADDRESS: i32 = 3;
 /** The frames the trace needs do not fit the largest WebAssembly memory. */
 export const REPLAY_OUT_OF_MEMORY: i32 = 4;
+/**
+ * The host's fault, nothing replayed: `replayChunk(len)` with len beyond the input region
+ * (beyond REPLAY_LOG_INPUT when logging, so the log cannot overflow), or a chunk whose
+ * last byte is not '\n' (the parser stops only at one).
+ */
+export const REPLAY_BAD_LENGTH: i32 = 5;
+/** The walk after a demand fault faulted: the control state was changed under the replay. */
+export const REPLAY_WALK_FAULT: i32 = 6;
+/** `replayConfigure` with a page shift other than 12 or 21 (nothing configured), or `replayChunk` before any. */
+export const REPLAY_BAD_CONFIG: i32 = 7;
 
 // Outcomes (trace-replay.md §7).
 export const OUTCOME_L1: u32 = 0;

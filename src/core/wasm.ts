@@ -37,7 +37,7 @@ export interface CoreExports {
   getMode(): number;
   getRamBase(): number;
   replayConfigure(pageShift: number, itlbE: number, itlbW: number, dtlbE: number, dtlbW: number,
-                  stlbE: number, stlbW: number, log: number): void;
+                  stlbE: number, stlbW: number, log: number): number;
   replayChunk(len: number): number;
 }
 

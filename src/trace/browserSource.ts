@@ -1,7 +1,7 @@
 // Trace sources for browsers and workers: a Uint8Array, a Blob/File, or a ReadableStream
 // of bytes. Gzip is recognised by its magic bytes and inflated with the platform's
 // DecompressionStream (no Node built-ins here).
-import { ReplayEngine, type ReplayConfig } from "./engine.js";
+import { checkReplayOptions, REPLAY_CONFIG_KEYS, replayConfigOf, ReplayEngine, type ReplayConfig } from "./engine.js";
 import type { ReplayReport } from "./report.js";
 
 export type BrowserTraceSource = Uint8Array | Blob | ReadableStream<Uint8Array>;
@@ -13,9 +13,12 @@ export interface BrowserReplayOptions extends ReplayConfig {
   onChunk?: (engine: ReplayEngine) => void;
 }
 
-/** Replay a lackey trace in a page or a worker; resolves to the report (trace-replay.md §8). */
+const BROWSER_OPTION_KEYS = [...REPLAY_CONFIG_KEYS, "onProgress", "onChunk"];
+
+/** Replay a lackey trace in a page or a worker; resolves to the report (trace-replay.md §8). Options checked as replay()'s. */
 export async function replayInBrowser(source: BrowserTraceSource, options: BrowserReplayOptions = {}): Promise<ReplayReport> {
-  const engine = await ReplayEngine.create(options);
+  checkReplayOptions(options, BROWSER_OPTION_KEYS);
+  const engine = await ReplayEngine.create(replayConfigOf(options));
   let total: number | null = null;
   let raw: ReadableStream<Uint8Array>;
   if (source instanceof Uint8Array) { total = source.length; raw = new Blob([source as Uint8Array<ArrayBuffer>]).stream(); }

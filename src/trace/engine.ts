@@ -11,7 +11,7 @@
 import { instantiateCore, type CoreExports } from "../core/wasm.js";
 import { readConstants, type CoreConstants } from "../core/constants.js";
 import { coreLayout } from "../core/layout.js";
-import { parseGeometry, DEFAULT_DTLB, DEFAULT_ITLB, DEFAULT_STLB, type TlbGeometry } from "../config.js";
+import { ConfigError, parseGeometry, DEFAULT_DTLB, DEFAULT_ITLB, DEFAULT_STLB, type TlbGeometry } from "../config.js";
 import type { ReplayReport } from "./report.js";
 
 export interface ReplayConfig {
@@ -24,13 +24,56 @@ export interface ReplayConfig {
   onLog?: (text: string) => void;
 }
 
+/** The keys of ReplayConfig: anything else is refused (a misspelt `stlbb` would silently be the default). */
+export const REPLAY_CONFIG_KEYS = ["huge", "itlb", "dtlb", "stlb", "onLog"] as const;
+
+/**
+ * Check an options object of the replay API: an object (or undefined) with only `keys`,
+ * each given value of its type. ConfigError naming the key and the value otherwise.
+ * Geometry strings and objects are checked further by parseGeometry.
+ */
+export function checkReplayOptions(options: unknown, keys: readonly string[]): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new ConfigError(`replay options: ${shown(options)} is not an object`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (!keys.includes(key)) throw new ConfigError(`replay options: unknown key "${key}" (keys: ${keys.join(", ")})`);
+    if (value === undefined) continue;
+    const bad = (what: string) => new ConfigError(`${key}: ${shown(value)} is not ${what}`);
+    if (key === "huge" && typeof value !== "boolean") throw bad("true or false");
+    if ((key === "itlb" || key === "dtlb" || key === "stlb") && typeof value !== "string" && (value === null || typeof value !== "object")) {
+      throw bad('ENTRIES/WAYS ("64/4") or {entries, ways}');
+    }
+    if (key.startsWith("on") && typeof value !== "function") throw bad("a function");
+    if (key === "progressIntervalMs" && (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value))) {
+      throw bad("a number of milliseconds >= 0");
+    }
+  }
+}
+
+const shown = (v: unknown) => (typeof v === "function" ? "a function" : typeof v === "bigint" ? `${v}n` : JSON.stringify(v) ?? String(v));
+
+/** Only the engine's own keys of a wider options object (replay(), replayInBrowser()). */
+export function replayConfigOf(o: ReplayConfig): ReplayConfig {
+  return { huge: o.huge, itlb: o.itlb, dtlb: o.dtlb, stlb: o.stlb, onLog: o.onLog };
+}
+
 export type ReplayErrorKind = "malformed" | "invalid-size" | "invalid-address" | "out-of-memory";
 
-/** A fatal input error (§2): the 1-based line, and no statistics. */
+/** Lines longer than this are shown shortened, ending in "…". */
+const SHOWN_LINE = 60;
+
+/** A line as an error shows it: at most SHOWN_LINE characters. */
+function shortened(text: string): string {
+  return text.length > SHOWN_LINE ? `${text.slice(0, SHOWN_LINE - 1)}…` : text;
+}
+
+/** A fatal input error (§2): the 1-based line and its text (shortened, without the '\n'), and no statistics. */
 export class ReplayError extends Error {
   override name = "ReplayError";
-  constructor(readonly kind: ReplayErrorKind, readonly line: number, message: string) {
-    super(`line ${line}: ${message}`);
+  constructor(readonly kind: ReplayErrorKind, readonly line: number, message: string, readonly text: string) {
+    super(`line ${line}: ${message}: ${JSON.stringify(text)}`);
   }
 }
 
@@ -66,8 +109,9 @@ export class ReplayEngine {
     this.capacity = onLog ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
   }
 
-  /** A fresh engine (its own core instance and memory). Geometry errors throw ConfigError naming the value. */
+  /** A fresh engine (its own core instance and memory). Unknown keys and bad values throw ConfigError naming them. */
   static async create(config: ReplayConfig = {}): Promise<ReplayEngine> {
+    checkReplayOptions(config, REPLAY_CONFIG_KEYS);
     const layout = await coreLayout();
     const ramBase = layout.defaultRamBase;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((ramBase + INITIAL_RAM) / 65536), maximum: MAX_PAGES });
@@ -75,10 +119,12 @@ export class ReplayEngine {
     const k = readConstants(raw);
     const engine = new ReplayEngine(exports, memory, k, config, config.onLog);
     const g = engine.geometry;
+    // The architectural TLBs (the replay loop uses their arrays); the fast TLB unused, at its least size.
     exports.configure(ramBase, BigInt(memory.buffer.byteLength - ramBase), 40, k.num.QUIRKS_SDM, k.num.FEATURE_PAGES_1G,
-      2, 1, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways, g.stlb.entries, g.stlb.ways);
-    exports.replayConfigure(config.huge ? 21 : 12, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways,
+      k.num.TLB_KIND_ARCH, 1, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways, g.stlb.entries, g.stlb.ways);
+    const rc = exports.replayConfigure(config.huge ? 21 : 12, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways,
       g.stlb.entries, g.stlb.ways, config.onLog ? 1 : 0);
+    if (rc !== k.num.REPLAY_OK) throw new Error(`replay: the core refused its configuration (status ${rc})`);
     return engine;
   }
 
@@ -148,19 +194,44 @@ export class ReplayEngine {
     return { lines: this.stat(this.k.num.RS_LINES), records: this.stat(this.k.num.RS_RECORDS) };
   }
 
-  private run(len: number): void {
+  /**
+   * Replay the first `len` bytes of the input buffer: whole lines, ending in '\n'. The core
+   * checks the length too (REPLAY_BAD_LENGTH); checked here first, it is this engine's bug.
+   * `giant`: the original text of a line too long for the buffer, for the error message.
+   */
+  private run(len: number, giant?: string): void {
+    if (!Number.isInteger(len) || len < 0 || len > this.capacity) {
+      throw new Error(`replay: internal error: a chunk of ${len} bytes does not fit the ${this.capacity}-byte input`);
+    }
     const rc = this.core.replayChunk(len);
     this.views();
     const n = this.k.num;
+    if (rc === n.REPLAY_BAD_LENGTH || rc === n.REPLAY_BAD_CONFIG) {
+      this.finished = true;
+      throw new Error(`replay: internal error: the core refused a chunk of ${len} bytes (status ${rc})`);
+    }
     if (this.onLog) this.drainLog();
     if (rc === n.REPLAY_OK) return;
     const line = this.stat(n.RS_ERROR_LINE);
+    const text = shortened(giant ?? this.lineAt(this.stat(n.RS_ERROR_OFFSET), len));
     this.finished = true;
-    if (rc === n.REPLAY_MALFORMED) throw new ReplayError("malformed", line, "malformed line (not blank, noise or a K H,D record)");
-    if (rc === n.REPLAY_BAD_SIZE) throw new ReplayError("invalid-size", line, "invalid record: size must be 1..4096");
-    if (rc === n.REPLAY_BAD_ADDRESS) throw new ReplayError("invalid-address", line, "invalid record: bytes must lie below 2^48");
-    throw new ReplayError("out-of-memory", line,
-      `the trace touches more frames (${this.stat(n.RS_FRAMES)}) than the 4 GiB WebAssembly memory can back`);
+    if (rc === n.REPLAY_MALFORMED) throw new ReplayError("malformed", line, "malformed line (not blank, noise or a K H,D record)", text);
+    if (rc === n.REPLAY_BAD_SIZE) throw new ReplayError("invalid-size", line, "invalid record: size must be 1..4096", text);
+    if (rc === n.REPLAY_BAD_ADDRESS) throw new ReplayError("invalid-address", line, "invalid record: bytes must lie below 2^48", text);
+    if (rc === n.REPLAY_OUT_OF_MEMORY) {
+      throw new ReplayError("out-of-memory", line,
+        `the trace touches more frames (${this.stat(n.RS_FRAMES)}) than the 4 GiB WebAssembly memory can back`, text);
+    }
+    // REPLAY_WALK_FAULT: only an embedder changing this engine's core under it could cause it.
+    throw new Error(`replay: internal error at line ${line}: the core stopped with status ${rc}`);
+  }
+
+  /** The text of the line at `offset` of the chunk (latin1), enough of it to show it shortened. */
+  private lineAt(offset: number, len: number): string {
+    const end = Math.min(len, offset + SHOWN_LINE + 1);
+    let text = "";
+    for (let i = offset; i < end && this.input[i] !== NL; i++) text += String.fromCharCode(this.input[i]!);
+    return text;
   }
 
   /** The log records of the last call, as text lines: `<line> <I|L|S> <va> <pa> <L1|STLB|WALK|FAULT>`. */
@@ -187,7 +258,7 @@ export class ReplayEngine {
     for (const p of parts) for (let i = 0; i < p.length; i++) text += String.fromCharCode(p[i]!);
     const short = equivalentShortLine(text);
     for (let i = 0; i < short.length; i++) this.input[i] = short.charCodeAt(i);
-    this.run(short.length);
+    this.run(short.length, text);
     this.pending = 0;
   }
 

@@ -1,6 +1,6 @@
 // replay(source, options): the Node API of trace replay — open, decompress, feed the
 // engine chunk by chunk, report progress, resolve to the report (§8).
-import { ReplayEngine, type ReplayConfig } from "./engine.js";
+import { checkReplayOptions, REPLAY_CONFIG_KEYS, replayConfigOf, ReplayEngine, type ReplayConfig } from "./engine.js";
 import { openTrace, type TraceSource } from "./source.js";
 import type { ReplayReport } from "./report.js";
 
@@ -19,8 +19,12 @@ export interface ReplayOptions extends ReplayConfig {
   progressIntervalMs?: number;
 }
 
+const REPLAY_OPTION_KEYS = [...REPLAY_CONFIG_KEYS, "onProgress", "progressIntervalMs"];
+
+/** Replay a lackey trace; unknown option keys and bad values throw ConfigError naming them. */
 export async function replay(source: TraceSource, options: ReplayOptions = {}): Promise<ReplayReport> {
-  const engine = await ReplayEngine.create(options);
+  checkReplayOptions(options, REPLAY_OPTION_KEYS);
+  const engine = await ReplayEngine.create(replayConfigOf(options));
   const trace = await openTrace(source);
   const start = performance.now();
   const interval = options.progressIntervalMs ?? 100;
