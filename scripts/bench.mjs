@@ -3,6 +3,7 @@
 //
 //   node scripts/bench.mjs              every bench in BENCHES
 //   node scripts/bench.mjs translate    only the benches whose name contains "translate"
+//   npm run bench -- native             the same through npm (after the build)
 //
 // `npm run bench` builds the core first (build:wasm), which these bundles inline.
 // Add a bench: put bench/<name>.bench.ts next to the others and list <name> below.
@@ -15,8 +16,11 @@ import { fileURLToPath } from "node:url";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "build", "bench");
 
-/** Bench entry points: bench/<name>.bench.ts. */
-const BENCHES = ["translate", "percall", "replay", "kernel"];
+/**
+ * Bench entry points: bench/<name>.bench.ts. `native` measures the hot paths against C
+ * programs it builds with gcc -O2 (bench/native/), against Linux and against gzip.
+ */
+const BENCHES = ["translate", "percall", "replay", "kernel", "native"];
 
 const filters = process.argv.slice(2);
 const selected = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.includes(f)));
