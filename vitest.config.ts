@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/summaryReporter.ts"],
+    // Rebuild the core, bundles and types when older than their sources, before any test.
+    globalSetup: ["./test/helpers/buildBeforeTests.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -1,6 +1,6 @@
 // The built `wasm-mmu` command (dist/cli.js), run as a user would: exit codes, stdout, stderr.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,10 +18,6 @@ function run(...args: string[]) {
 }
 
 beforeAll(() => {
-  if (!existsSync(CLI)) {
-    const b = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
   tmp = mkdtempSync(join(tmpdir(), "wasm-mmu-cli-"));
 });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });

@@ -2,7 +2,7 @@
 // of the fixture conformance cases and sample traces, stdin, gzip, the exit codes and
 // messages of bad lines, bad options and bad files, and the progress bar (on a terminal only).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,10 +33,6 @@ const json = (path: string) => JSON.parse(readFileSync(path, "utf8")) as Record<
 const caseArgs = (name: string) => readFileSync(join(CASES, `${name}.args`), "utf8").trim().split(/\s+/).filter(Boolean);
 
 beforeAll(() => {
-  if (!existsSync(CLI)) {
-    const b = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-  }
   tmp = mkdtempSync(join(tmpdir(), "wasm-mmu-replay-"));
 });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
