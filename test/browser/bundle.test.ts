@@ -1,11 +1,11 @@
 // dist/browser.js in a real Chromium: it imports in a page with no Node built-ins, and
 // inside a module Web Worker, and translates there exactly as in Node.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { createServer, type Server } from "node:http";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { BrowserContext } from "playwright-core";
-import { haveChromium, launchChromium } from "../helpers/browser.js";
+import { describeInChromium, launchChromium } from "../helpers/browser.js";
 
 const SCENARIO = `
   const m = await Machine.create({ ramBytes: 16 << 20, mode: "4level", tlb: { kind: "arch" } });
@@ -31,7 +31,7 @@ let server: Server;
 let base = "";
 let ctx: BrowserContext;
 
-describe.skipIf(!haveChromium)("the browser bundle (skipped: /usr/bin/chromium is not installed)", () => {
+describeInChromium("the browser bundle", () => {
   beforeAll(async () => {
     const bundle = readFileSync("dist/browser.js");
     server = createServer((req, res) => {

@@ -1,12 +1,28 @@
 // Debian's Chromium through playwright-core, launched as CI runs it: headless, no
 // sandbox (root), no GPU, no background networking, a fresh profile.
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
+import { beforeAll, describe } from "vitest";
+import { CHROMIUM, HOW_TO_ENABLE, chromiumRequired, haveChromium } from "./chromium.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
-export const haveChromium = existsSync(CHROMIUM);
+export { CHROMIUM, haveChromium };
+
+/**
+ * describe() for tests that drive Chromium. Without it they are skipped, never quietly:
+ * the suite's name says why and the summary lists them; under CI=true they fail instead,
+ * with the same message, so a CI image without Chromium cannot pass.
+ */
+export function describeInChromium(name: string, body: () => void): void {
+  if (haveChromium) { describe(name, body); return; }
+  const why = `${CHROMIUM} is missing: ${HOW_TO_ENABLE}`;
+  if (!chromiumRequired) { describe.skip(`${name} [NOT RUN: no Chromium at ${CHROMIUM}]`, body); return; }
+  describe(name, () => {
+    beforeAll(() => { throw new Error(`${why} (CI=true: the browser tests must run)`); });
+    body();
+  });
+}
 
 export function launchChromium(): Promise<BrowserContext> {
   return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "wasm-mmu-chromium-")), {
