@@ -134,5 +134,9 @@ export async function demoCommand(args: string[], out: (line: string) => void): 
     throw e;
   }
   for (const line of reportTable(report).trimEnd().split("\n")) out(line);
+  // The STLB's low hit rate reads as a bad TLB; it is not: its misses are first touches.
+  const firstTouches = report.page_faults, others = report.stlb_misses - report.page_faults;
+  out(`  The STLB's ${report.stlb_misses} misses: ${firstTouches} first touches (a page never used before, which no TLB `
+    + `can hold)${others > 0 ? `, ${others} capacity or conflict misses` : ", no capacity or conflict miss"}; it is looked up only on L1 misses.`);
   return 0;
 }
