@@ -2,7 +2,7 @@
 // (shared/oracle/x86/FORMAT.md) and report where the emulator disagrees.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { runX86Conformance, parseVectors, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../conformance/x86.js";
+import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../conformance/x86.js";
 import { badInput, CliError, EXIT_BAD_INPUT, parseCommandArgs, usage } from "./errors.js";
 import { parseChoice } from "./parse.js";
 
@@ -22,8 +22,9 @@ Options:
                         {"id","fault","error_code","cr2","read_value","mem_after","walk_after"}
   -h, --help            this help
 
-Exit status: 0 every vector agrees; 2 any disagreement, or a malformed vector file;
-1 usage or I/O error (missing file, corrupt gzip, unwritable --out).
+Exit status: 0 every vector agrees; 1 usage: an unknown option, a bad option value, a
+missing file, corrupt gzip, an unwritable --out; 2 bad input data: a malformed vector
+(reported as "line N: ..."), or any disagreement.
 
 Example:
   wasm-mmu conformance x86 shared/oracle/x86/legacy32.jsonl.gz --quirks qemu
@@ -55,18 +56,26 @@ export function readVectorText(path: string): string {
   return buf.toString("utf8");
 }
 
+/** Vectors with the 1-based line of the file each came from (blank lines count). */
+export interface NumberedVectors { vectors: X86Vector[]; lines: number[] }
+
 /** Parse the vectors and check the fields the replay needs, naming the line of the first bad one. */
-export function loadVectors(path: string): X86Vector[] {
-  let vectors: X86Vector[];
-  try {
-    vectors = parseVectors(readVectorText(path));
-  } catch (e) {
-    if (e instanceof SyntaxError) throw badInput(`${path}: malformed JSON at ${e.message}`);
-    throw e;
-  }
+export function loadVectors(path: string): NumberedVectors {
+  const vectors: X86Vector[] = [];
+  const lines: number[] = [];
+  readVectorText(path).split("\n").forEach((text, i) => {
+    if (text.trim() === "") return;
+    try {
+      vectors.push(JSON.parse(text) as X86Vector);
+    } catch (e) {
+      // V8 adds "(line 1 column N)" of the one-line text: the position says it already.
+      throw badInput(`${path}: line ${i + 1}: malformed JSON: ${(e as Error).message.replace(/ \(line \d+ column \d+\)$/, "")}`);
+    }
+    lines.push(i + 1);
+  });
   if (vectors.length === 0) throw badInput(`${path}: no vectors`);
   vectors.forEach((v, i) => {
-    const bad = (what: string) => badInput(`${path}: line ${i + 1}: ${what}`);
+    const bad = (what: string) => badInput(`${path}: line ${lines[i]}: ${what}`);
     if (v === null || typeof v !== "object" || Array.isArray(v)) throw bad("not a JSON object");
     if (typeof v.id !== "number") throw bad(`"id" is not a number`);
     if (!MODES.includes(v.mode)) throw bad(`mode ${JSON.stringify(v.mode)} is not one of ${MODES.join(", ")}`);
@@ -75,7 +84,7 @@ export function loadVectors(path: string): X86Vector[] {
     if (v.result === null || typeof v.result !== "object" || !Array.isArray(v.result.walk_after)) throw bad(`"result" lacks "walk_after"`);
     if (v.sdm_check === null || typeof v.sdm_check !== "object") throw bad(`"sdm_check" is missing`);
   });
-  return vectors;
+  return { vectors, lines };
 }
 
 /** One `--out` line, keys in the documented order. */
@@ -130,17 +139,20 @@ export async function conformanceCommand(args: string[], out: (line: string) => 
   const quirks = parseChoice(o.quirks ?? "sdm", "--quirks", ["sdm", "qemu"] as const);
   const tlb = parseChoice(o.tlb ?? "fast", "--tlb", ["fast", "arch", "none"] as const);
 
-  const vectors = loadVectors(path);
+  const { vectors, lines } = loadVectors(path);
   const outLines: string[] = [];
   const started = performance.now();
   let summary: ConformanceSummary;
+  // The vectors are handed over one by one, so a vector that throws is the last one handed.
+  let current = -1;
+  function* numbered() { for (current = 0; current < vectors.length; current++) yield vectors[current]!; }
   try {
-    summary = await runX86Conformance(vectors, quirks, {
+    summary = await runX86Conformance(numbered(), quirks, {
       tlbKind: tlb, keep: SHOW, onOutcome: o.out === undefined ? undefined : (v) => outLines.push(outcomeLine(v)),
     });
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw badInput(`${path}: a vector could not be replayed: ${(e as Error).message}`);
+    if (e instanceof CliError || current < 0 || current >= vectors.length) throw e;
+    throw badInput(`${path}: line ${lines[current]} (id ${vectors[current]!.id}): the vector could not be replayed: ${(e as Error).message}`);
   }
   const seconds = (performance.now() - started) / 1000;
   if (o.out !== undefined) {

@@ -23,6 +23,9 @@ Takes no arguments.
 
 Options:
   -h, --help   this help
+
+Exit status: 0 done; 1 usage: an unknown option, an argument, a missing sample trace;
+2 bad input data: none (demo reads no input).
 `;
 
 /** The sample trace, beside dist/ in the package (this module is bundled into dist/cli.js). */

@@ -1,6 +1,6 @@
 // The `wasm-mmu` command: dispatch to a subcommand and the one top-level error handler
-// (usage and I/O errors exit 1, bad input exits 2, errors print as
-// `wasm-mmu <command>: <message>` on stderr).
+// (usage and I/O errors exit 1, bad input data exits 2, errors print as
+// `wasm-mmu <command>: <message>` on stderr). A closed stdout ends any command quietly.
 import { ConfigError } from "../config.js";
 import { conformanceCommand, CONFORMANCE_HELP } from "./conformance.js";
 import { demoCommand, DEMO_HELP } from "./demo.js";
@@ -30,7 +30,10 @@ ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}
   help [CMD]   this help, or a command's
 
 Run \`wasm-mmu <command> --help\` for a command's options.
-Exit status: 0 success, 1 usage or I/O error, 2 bad input (or a conformance disagreement).
+Exit status: 0 success; 1 usage: an unknown command or option, a bad option or argument
+value, an I/O error (a missing or unreadable file, an unwritable output);
+2 bad input data: a bad trace line, vector, maps line or tables file (and a conformance
+disagreement). The same for every command; a closed standard output (| head) ends one, 0.
 `;
 
 export async function main(argv: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
@@ -60,7 +63,11 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
   }
 }
 
-/** Exit code and message of an error: CliError carries its own; library validation errors are bad input. */
+/**
+ * Exit code and message of an error: CliError carries its own (each command names option
+ * values as usage and its input data as bad input); a library validation error that a
+ * command did not name is taken as bad input.
+ */
 function classify(e: unknown): [number, string] {
   if (e instanceof CliError) return [e.exitCode, e.message];
   if (e instanceof ConfigError || e instanceof RangeError) return [EXIT_BAD_INPUT, e.message];
@@ -69,6 +76,16 @@ function classify(e: unknown): [number, string] {
 }
 
 const write = (stream: NodeJS.WriteStream) => (line: string) => { stream.write(line + "\n"); };
+
+/**
+ * stdout's reader went away (`wasm-mmu demo | head -1`): stop here, successfully, as
+ * `seq` or `cat` do, instead of dying on an unhandled EPIPE. Errors still reach stderr.
+ */
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  process.stderr.write(`wasm-mmu: cannot write to standard output: ${e.message}\n`);
+  process.exit(1);
+});
 
 // No top-level await: the entry stays loadable by any bundler or worker.
 void main(process.argv.slice(2), write(process.stdout), write(process.stderr)).then((code) => { process.exitCode = code; });

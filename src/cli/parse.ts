@@ -1,40 +1,44 @@
 // Parsing of command-line and JSON values: numbers (hex or decimal, via BigInt), page
-// sizes, mapping flags, `--map` specs and control-bit lists. Every failure is a
-// bad-input error (exit 2) naming the value.
+// sizes, mapping flags, `--map` specs and control-bit lists. Every failure is a usage
+// error (exit 1: these are mostly option values) naming the value; a parser of input
+// data (the tables file) wraps them with `asBadInput` (exit 2).
 import { PAGE_1G, PAGE_2M, PAGE_4K, PAGE_4M, type MapFlags, type PageSize } from "../pageTable.js";
-import { badInput } from "./errors.js";
+import { usage } from "./errors.js";
 
 const NUMBER = /^(0x[0-9a-f]+(_[0-9a-f]+)*|[0-9]+(_[0-9]+)*)$/i;
+const NEGATIVE = /^-(0x[0-9a-f]+|[0-9]+)$/i;
 
 /** `0x…` hex or decimal (underscores allowed between digits), as a BigInt. `what` names the value in errors. */
 export function parseNumber(text: unknown, what: string): bigint {
   if (typeof text === "number") {
     if (Number.isSafeInteger(text) && text >= 0) return BigInt(text);
-    throw badInput(`${what}: ${text} is not a non-negative whole number (write large values as "0x…" strings)`);
+    throw usage(`${what}: ${text} is not a non-negative whole number (write large values as "0x…" strings)`);
   }
-  if (typeof text !== "string") throw badInput(`${what}: ${JSON.stringify(text)} is not a number`);
+  if (typeof text !== "string") throw usage(`${what}: ${JSON.stringify(text)} is not a number`);
   const t = text.trim();
-  if (!NUMBER.test(t)) throw badInput(`${what}: "${text}" is not a number (hex with 0x, or decimal)`);
+  if (NEGATIVE.test(t)) throw usage(`${what}: ${t} is negative (expected a whole number >= 0, hex with 0x or decimal)`);
+  if (!NUMBER.test(t)) throw usage(`${what}: "${text}" is not a number (hex with 0x, or decimal)`);
   return BigInt(t.replace(/_/g, ""));
 }
 
 /** A number below 2^bits. */
 export function parseUnsigned(text: unknown, what: string, bits: number): bigint {
   const v = parseNumber(text, what);
-  if (v >= 1n << BigInt(bits)) throw badInput(`${what}: ${String(text)} does not fit ${bits} bits`);
+  if (v >= 1n << BigInt(bits)) throw usage(`${what}: ${String(text)} does not fit ${bits} bits`);
   return v;
 }
 
 /** A whole number in [min, max]. */
 export function parseIntIn(text: unknown, what: string, min: number, max: number): number {
+  if (typeof text === "string" && NEGATIVE.test(text.trim())) throw usage(`${what}: ${text.trim()} is not ${min}..${max}`);
   const v = parseNumber(text, what);
-  if (v < BigInt(min) || v > BigInt(max)) throw badInput(`${what}: ${String(text)} is not ${min}..${max}`);
+  if (v < BigInt(min) || v > BigInt(max)) throw usage(`${what}: ${String(text)} is not ${min}..${max}`);
   return Number(v);
 }
 
 /** A value from a fixed list. */
 export function parseChoice<T extends string>(text: string, what: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(text)) throw badInput(`${what}: "${text}" is not one of ${choices.join(", ")}`);
+  if (!(choices as readonly string[]).includes(text)) throw usage(`${what}: "${text}" is not one of ${choices.join(", ")}`);
   return text as T;
 }
 
@@ -45,7 +49,7 @@ export const SIZE_NAMES = Object.keys(SIZES);
 export function parsePageSize(text: unknown, what: string): PageSize {
   if (typeof text === "string" && SIZES[text.toLowerCase()] !== undefined) return SIZES[text.toLowerCase()]!;
   if (typeof text === "number" && (Object.values(SIZES) as number[]).includes(text)) return text as PageSize;
-  throw badInput(`${what}: ${JSON.stringify(text)} is not a page size (${SIZE_NAMES.join(", ")})`);
+  throw usage(`${what}: ${JSON.stringify(text)} is not a page size (${SIZE_NAMES.join(", ")})`);
 }
 
 export const FLAG_NAMES = ["rw", "ro", "user", "supervisor", "nx", "global", "accessed", "dirty", "pwt", "pcd", "key=N"];
@@ -67,10 +71,13 @@ export function parseMapFlags(names: readonly string[], what: string): MapFlags 
     else if (name === "pwt") f.pwt = true;
     else if (name === "pcd") f.pcd = true;
     else if (name.startsWith("key=")) f.key = parseIntIn(name.slice(4), `${what}: key`, 0, 15);
-    else throw badInput(`${what}: unknown flag "${raw}" (flags: ${FLAG_NAMES.join(", ")})`);
+    else throw usage(`${what}: unknown flag "${raw}" (flags: ${FLAG_NAMES.join(", ")})`);
   }
   return f;
 }
+
+/** `3k`, `8K`, `16m`, `4096`, `2MiB`: meant as a size, so refused as one rather than as an unknown flag. */
+const LOOKS_LIKE_SIZE = /^[0-9]+\s*([kmgt](i?b)?|b)?$/i;
 
 export interface MappingSpec { va: bigint; pa: bigint; size: PageSize; flags: MapFlags }
 
@@ -78,9 +85,9 @@ export interface MappingSpec { va: bigint; pa: bigint; size: PageSize; flags: Ma
 export function parseMapSpec(spec: string): MappingSpec {
   const what = `--map ${spec}`;
   const eq = spec.indexOf("=");
-  if (eq < 0) throw badInput(`${what}: expected VA=PA[:SIZE][:FLAGS]`);
+  if (eq < 0) throw usage(`${what}: expected VA=PA[:SIZE][:FLAGS]`);
   const [paText, ...rest] = spec.slice(eq + 1).split(":");
-  if (rest.length > 2) throw badInput(`${what}: expected VA=PA[:SIZE][:FLAGS] (too many ':' fields)`);
+  if (rest.length > 2) throw usage(`${what}: expected VA=PA[:SIZE][:FLAGS] (too many ':' fields)`);
   const va = parseUnsigned(spec.slice(0, eq), `${what}: VA`, 64);
   const pa = parseUnsigned(paText, `${what}: PA`, 52);
   let size: PageSize = PAGE_4K;
@@ -88,6 +95,7 @@ export function parseMapSpec(spec: string): MappingSpec {
   if (rest.length === 2) { size = parsePageSize(rest[0], `${what}: size`); flagText = rest[1]!; }
   else if (rest.length === 1) {
     if (SIZES[rest[0]!.toLowerCase()] !== undefined) size = SIZES[rest[0]!.toLowerCase()]!;
+    else if (LOOKS_LIKE_SIZE.test(rest[0]!.trim())) size = parsePageSize(rest[0], `${what}: size`);   // refused, listing the sizes
     else flagText = rest[0]!;
   }
   return { va, pa, size, flags: parseMapFlags(flagText.split(","), what) };
@@ -107,7 +115,7 @@ export function parseControlList(list: string, what = "--control"): ControlBits 
     const off = item.startsWith("no-");
     const name = off ? item.slice(3) : item;
     if (!(CONTROL_NAMES as readonly string[]).includes(name)) {
-      throw badInput(`${what}: unknown control bit "${raw}" (bits: ${CONTROL_NAMES.join(", ")}; prefix no- to clear)`);
+      throw usage(`${what}: unknown control bit "${raw}" (bits: ${CONTROL_NAMES.join(", ")}; prefix no- to clear)`);
     }
     out[name as ControlName] = !off;
   }
@@ -116,13 +124,13 @@ export function parseControlList(list: string, what = "--control"): ControlBits 
 
 /** The JSON form: `{"wp": true, "nxe": false}`. */
 export function parseControlObject(obj: unknown, what = "control"): ControlBits {
-  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw badInput(`${what}: expected an object of booleans`);
+  if (obj === null || typeof obj !== "object" || Array.isArray(obj)) throw usage(`${what}: expected an object of booleans`);
   const out: ControlBits = {};
   for (const [key, value] of Object.entries(obj)) {
     if (!(CONTROL_NAMES as readonly string[]).includes(key)) {
-      throw badInput(`${what}: unknown control bit "${key}" (bits: ${CONTROL_NAMES.join(", ")})`);
+      throw usage(`${what}: unknown control bit "${key}" (bits: ${CONTROL_NAMES.join(", ")})`);
     }
-    if (typeof value !== "boolean") throw badInput(`${what}.${key}: ${JSON.stringify(value)} is not true or false`);
+    if (typeof value !== "boolean") throw usage(`${what}.${key}: ${JSON.stringify(value)} is not true or false`);
     out[key as ControlName] = value;
   }
   return out;

@@ -1,8 +1,10 @@
 // `wasm-mmu replay TRACE`: replay a valgrind lackey trace through the modelled TLBs and
 // page table (shared/spec/trace-replay.md) and print its counters (§8) as JSON or a table.
-// The log streams to its file block by block; the statistics reach stdout only after the
-// whole trace replayed, so a failed replay prints none; a progress bar shows on a terminal.
-import { closeSync, openSync, writeSync } from "node:fs";
+// The log streams block by block to a temporary file beside --log, renamed onto it once
+// the whole trace replayed; the statistics reach stdout only then: a failed replay
+// prints none and leaves no log. A progress bar shows on a terminal.
+import { closeSync, fchmodSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import type * as CliProgress from "cli-progress";
 import { ConfigError, DEFAULT_DTLB, DEFAULT_ITLB, DEFAULT_STLB, type TlbGeometry } from "../config.js";
@@ -32,14 +34,18 @@ Options:
                       E must be a multiple of W; the set count E/W need not be a power of 2
   --log FILE          write the per-translation log to FILE, one line per translation:
                       <line> <I|L|S> <va hex> <pa hex> <L1|STLB|WALK|FAULT>
+                      (written to a temporary file beside FILE and renamed onto it when
+                      the replay succeeds: a failed replay leaves FILE as it was; a FIFO
+                      or a device such as /dev/stdout is written directly)
   --format json|table json (default): every counter, one key per line; table: hit rates
                       and misses per 1,000 records, one line per TLB
   -q, --quiet         no progress bar (it only shows on a terminal, after 1 s)
   -h, --help          this help
 
-Exit status: 0 replayed; 1 usage or I/O error (a bad option or TLB geometry, a missing
-file, a corrupt gzip stream, an unwritable --log); 2 a malformed or invalid trace line,
-reported as "line N: ..." (no statistics are printed then).
+Exit status: 0 replayed; 1 usage: an unknown option, a bad option value (a TLB geometry,
+a format), a missing file, a corrupt gzip stream, an unwritable --log; 2 bad input data:
+a malformed or invalid trace line, reported as "line N: ...: \"its text\"" (no statistics
+are printed then, and no --log is left).
 
 Examples:
   wasm-mmu replay --format table --stlb 512/8 trace.lackey.gz
@@ -77,14 +83,11 @@ export async function replayCommand(args: string[], out: (line: string) => void)
     });
   } catch (e) {
     progress?.stop();
-    // The log of a trace that failed on a line holds the translations before it (the
-    // bad line stays the error reported, even if the log could not be written either).
-    if (e instanceof ReplayError) { try { log?.close(); } catch { /* reported: the bad line */ } }
-    else log?.abandon();
+    log?.discard();
     throw cliError(e, o);
   }
   progress?.stop();
-  log?.close();
+  log?.commit();
   out(format === "table" ? reportTable(report).trimEnd() : reportJson(report).trimEnd());
   return 0;
 }
@@ -110,12 +113,23 @@ function cliError(e: unknown, o: Partial<Record<(typeof TLBS)[number], string>>)
  * The --log file, written block by block as the engine hands them over. Synchronous writes:
  * `onLog` is called from inside the replay loop and cannot wait, so a write stream would
  * buffer without bound whenever the file (a slow disk, a pipe) is slower than the replay.
- * The file is created on the first block, or at the end of a replay that logged nothing,
- * so a usage error (bad geometry, missing trace) leaves an existing file untouched.
+ * A regular file (or a new one) is written as a temporary file in its directory, renamed
+ * onto it by `commit` (atomic: readers see the old log or the whole new one) and removed by
+ * `discard` or an interrupt. A FIFO or device has nothing to leave half-written and cannot
+ * be renamed onto: it is written directly. Nothing is opened before the first block, so a
+ * usage error (bad geometry, missing trace) touches nothing.
  */
 class LogFile {
   private fd: number | null = null;
-  constructor(readonly path: string) {}
+  /** The file written, when it is a temporary one; and the file it becomes. */
+  private temp: string | null = null;
+  private target: string;
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.discard();
+    process.kill(process.pid, signal);          // the default action, now the handler is gone
+  };
+
+  constructor(readonly path: string) { this.target = path; }
 
   write(text: string): void {
     if (this.fd === null) this.open();
@@ -127,21 +141,55 @@ class LogFile {
     }
   }
 
-  /** Flush and close, creating the (empty) file if nothing was logged. */
-  close(): void {
+  /** The replay succeeded: close and put the log in place (an empty one if nothing was logged). */
+  commit(): void {
     if (this.fd === null) this.open();
     const fd = this.fd!;
     this.fd = null;
-    try { closeSync(fd); } catch (e) { throw usage(`--log ${this.path}: ${(e as Error).message}`); }
+    try {
+      closeSync(fd);
+      if (this.temp !== null) renameSync(this.temp, this.target);
+    } catch (e) {
+      this.discard();
+      throw usage(`--log ${this.path}: ${(e as Error).message}`);
+    }
+    this.temp = null;
+    this.unwatch();
   }
 
-  /** Close without creating the file. */
-  abandon(): void {
+  /** The replay failed: close and remove the temporary file; FILE keeps what it had. */
+  discard(): void {
     if (this.fd !== null) { try { closeSync(this.fd); } catch { /* already failing */ } this.fd = null; }
+    if (this.temp !== null) { try { unlinkSync(this.temp); } catch { /* gone already */ } this.temp = null; }
+    this.unwatch();
   }
 
   private open(): void {
-    try { this.fd = openSync(this.path, "w"); } catch (e) { throw usage(`--log ${this.path}: ${(e as Error).message}`); }
+    try {
+      let mode: number | null = null;
+      try {
+        const st = statSync(this.path);
+        if (!st.isFile()) { this.fd = openSync(this.path, "w"); return; }
+        this.target = realpathSync(this.path);       // through a symlink: replace the file, keep the link
+        mode = st.mode & 0o7777;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+      this.temp = join(dirname(this.target), `.${basename(this.target)}.${process.pid}.tmp`);
+      this.fd = openSync(this.temp, "w");
+      if (mode !== null) fchmodSync(this.fd, mode);
+      process.once("SIGINT", this.onSignal);
+      process.once("SIGTERM", this.onSignal);
+    } catch (e) {
+      this.discard();
+      // Node ends the message with the syscall and the temporary file's name: not the user's.
+      throw usage(`--log ${this.path}: cannot write it: ${(e as Error).message.replace(/, \w+ '.*'$/, "")}`);
+    }
+  }
+
+  private unwatch(): void {
+    process.removeListener("SIGINT", this.onSignal);
+    process.removeListener("SIGTERM", this.onSignal);
   }
 }
 

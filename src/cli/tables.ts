@@ -21,7 +21,7 @@ import { readFileSync } from "node:fs";
 import { ConfigError, type PagingMode, type Quirks } from "../config.js";
 import { Machine, MachineFault, type Fault } from "../machine.js";
 import { PageTableBuilder } from "../pageTable.js";
-import { badInput, usage } from "./errors.js";
+import { asBadInput, badInput, CliError, EXIT_BAD_INPUT, EXIT_USAGE, usage } from "./errors.js";
 import {
   parseChoice, parseControlObject, parseIntIn, parseMapFlags, parsePageSize, parseUnsigned,
   type ControlBits, type MappingSpec,
@@ -31,7 +31,8 @@ export type WalkMode = Exclude<PagingMode, "none">;
 export const WALK_MODES: readonly WalkMode[] = ["4level", "5level", "pae", "legacy32"];
 
 export interface MemoryWrite { addr: bigint; value: bigint; size?: 4 | 8; source: string }
-export interface SourcedMapping extends MappingSpec { source: string }
+/** Where a mapping came from: its errors are usage (an option, exit 1) or bad input (the file, exit 2). */
+export interface SourcedMapping extends MappingSpec { source: string; origin: "option" | "file" }
 
 export interface TablesSpec {
   mode?: WalkMode;
@@ -63,7 +64,7 @@ export function loadTablesFile(path: string): TablesSpec {
   } catch (e) {
     throw badInput(`--tables ${path}: malformed JSON: ${(e as Error).message}`);
   }
-  return parseTables(json, path);
+  return asBadInput(() => parseTables(json, path));
 }
 
 export function parseTables(json: unknown, path: string): TablesSpec {
@@ -104,7 +105,7 @@ function parseMapping(v: unknown, what: string): SourcedMapping {
   return {
     va: parseUnsigned(o.va, `${what}.va`, 64), pa: parseUnsigned(o.pa, `${what}.pa`, 52),
     size: o.size === undefined ? 4096 : parsePageSize(o.size, `${what}.size`),
-    flags: parseMapFlags(flags as string[], `${what}.flags`), source: what,
+    flags: parseMapFlags(flags as string[], `${what}.flags`), source: what, origin: "file",
   };
 }
 
@@ -128,28 +129,43 @@ export interface BuiltMachine {
   setupFault: Fault | null;
 }
 
-/** Library validation errors become bad input naming where the value came from. */
-function named<T>(source: string, f: () => T): T {
+/**
+ * Library validation errors named with where the value came from: usage errors (exit 1)
+ * for values given as options, bad input (exit 2) for those of the tables file.
+ */
+function named<T>(source: string, origin: "option" | "file", f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof RangeError) throw badInput(`${source}: ${e.message}`);
+    if (e instanceof ConfigError || e instanceof RangeError) {
+      throw new CliError(`${source}: ${e.message}`, origin === "option" ? EXIT_USAGE : EXIT_BAD_INPUT);
+    }
     throw e;
   }
 }
 
-/** Create the machine, write the tables, then load CR3 and the control bits. */
-export async function buildMachine(spec: TablesSpec & { mode: WalkMode }): Promise<BuiltMachine> {
-  const machine = await Machine.create({ ramBytes: spec.ramBytes, mode: spec.mode, quirks: spec.quirks, maxPhyAddr: spec.maxPhyAddr });
+/**
+ * Create the machine, write the tables, then load CR3 and the control bits. `fromFile`:
+ * a tables file was read, so errors of the whole (RAM, control state) are bad input.
+ */
+export async function buildMachine(spec: TablesSpec & { mode: WalkMode }, fromFile: boolean): Promise<BuiltMachine> {
+  const whole = fromFile ? "file" : "option";
+  let machine: Machine;
+  try {
+    machine = await Machine.create({ ramBytes: spec.ramBytes, mode: spec.mode, quirks: spec.quirks, maxPhyAddr: spec.maxPhyAddr });
+  } catch (e) {
+    named("machine", whole, () => { throw e; });
+    throw e;
+  }
   let cr3 = spec.cr3;
   if (spec.mappings.length > 0 || cr3 === undefined) {
-    const builder = named("page-table builder", () => new PageTableBuilder(machine));
-    for (const m of spec.mappings) named(m.source, () => builder.map(m.va, m.pa, m.size, m.flags));
+    const builder = named("page-table builder", whole, () => new PageTableBuilder(machine));
+    for (const m of spec.mappings) named(m.source, m.origin, () => builder.map(m.va, m.pa, m.size, m.flags));
     cr3 ??= builder.cr3;
   }
   const narrow = spec.mode === "legacy32";
   for (const w of spec.memory) {
-    named(w.source, () => {
+    named(w.source, "file", () => {
       if ((w.size ?? (narrow ? 4 : 8)) === 4) {
         if (w.value > 0xffffffffn) throw new RangeError(`value 0x${w.value.toString(16)} does not fit 4 bytes`);
         machine.phys.writeU32(w.addr, Number(w.value));
@@ -160,7 +176,7 @@ export async function buildMachine(spec: TablesSpec & { mode: WalkMode }): Promi
   }
   let setupFault: Fault | null = null;
   try {
-    named("control", () => machine.setControl({ ...spec.control, cr3, pkru: spec.pkru }));
+    named("control", whole, () => machine.setControl({ ...spec.control, cr3, pkru: spec.pkru }));
   } catch (e) {
     if (!(e instanceof MachineFault)) throw e;
     setupFault = e.fault;

@@ -1,7 +1,7 @@
 // `wasm-mmu walk`: a step-by-step walk of one virtual address over a page table given on
 // the command line (--map) and/or in a JSON file (--tables).
 import type { AccessKind } from "../machine.js";
-import { badInput, parseCommandArgs, usage } from "./errors.js";
+import { parseCommandArgs, usage } from "./errors.js";
 import { formatResult, formatSteps, hex, toJson } from "./format.js";
 import { parseChoice, parseControlList, parseIntIn, parseMapSpec, parseUnsigned } from "./parse.js";
 import { buildMachine, emptyTables, loadTablesFile, WALK_MODES } from "./tables.js";
@@ -48,8 +48,9 @@ Output:
   --json                the walk trace as JSON (64-bit values and addresses as "0x…")
   -h, --help            this help
 
-Exit status: 0 the walk ran (whether or not it faulted), 1 usage or I/O error,
-2 bad input (a bad number, flag name, unaligned mapping, malformed JSON).
+Exit status: 0 the walk ran (whether or not it faulted); 1 usage: an unknown option, a
+bad option or VA value (a number, flag name, page size, unaligned --map), a missing
+--tables file; 2 bad input data: a tables file with malformed JSON or a bad value.
 
 Example:
   wasm-mmu walk --map 0x400000=0x200000:4k:user,ro --access write --cpl 3 0x400010
@@ -75,14 +76,14 @@ export async function walkCommand(args: string[], out: (line: string) => void): 
   if (o.maxphyaddr !== undefined) spec.maxPhyAddr = parseIntIn(o.maxphyaddr, "--maxphyaddr", 32, 52);
   if (o.control !== undefined) spec.control = { ...spec.control, ...parseControlList(o.control) };
   if (o.pkru !== undefined) spec.pkru = Number(parseUnsigned(o.pkru, "--pkru", 32));
-  for (const m of o.map ?? []) spec.mappings.push({ ...parseMapSpec(m), source: `--map ${m}` });
+  for (const m of o.map ?? []) spec.mappings.push({ ...parseMapSpec(m), source: `--map ${m}`, origin: "option" });
   const access = parseChoice(o.access ?? "read", "--access", ["read", "write", "fetch"] as const) as AccessKind;
   const cpl = parseIntIn(o.cpl ?? "0", "--cpl", 0, 3);
   if (mode !== "4level" && mode !== "5level" && va >= 1n << 32n) {
-    throw badInput(`VA: ${hex(va)} does not fit the 32-bit linear addresses of ${mode} paging`);
+    throw usage(`VA: ${hex(va)} does not fit the 32-bit linear addresses of ${mode} paging`);
   }
 
-  const { machine, cr3, setupFault } = await buildMachine({ ...spec, mode });
+  const { machine, cr3, setupFault } = await buildMachine({ ...spec, mode }, o.tables !== undefined);
   const k = machine.k;
   const who = o.implicit ? `implicit supervisor ${access}` : `${access} at CPL${cpl}`;
   const header = `${mode} walk of ${hex(va)}: ${who}, CR3 ${hex(cr3)}${o.update ? " (updating A/D)" : ""}`;

@@ -101,11 +101,11 @@ describe("wasm-mmu replay: results", () => {
 });
 
 describe("wasm-mmu replay: errors", () => {
-  it("exits 2 on a bad line, naming it, with no statistics", () => {
+  it("exits 2 on a bad line, naming it and showing it, with no statistics", () => {
     const r = run(["replay", join(CASES, "e03-size-zero.trace")]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe("wasm-mmu replay: line 1: invalid record: size must be 1..4096\n");
+    expect(r.stderr).toBe('wasm-mmu replay: line 1: invalid record: size must be 1..4096: " L 1000,0"\n');
   });
 
   it("names the expected line of every error case", () => {
@@ -120,13 +120,23 @@ describe("wasm-mmu replay: errors", () => {
     }
   });
 
-  it("keeps the log of the translations before a bad line", () => {
+  it("leaves no partial log when a line is bad: no file, or the previous one untouched, and no temporary file", () => {
+    const dir = mkdtempSync(join(tmp, "bad-log-"));
     const trace = join(tmp, "bad-line-3.trace");
     writeFileSync(trace, "I  00001ffe,4\n L 00005000,8\n S 00005000,0\n");
-    const log = join(tmp, "bad-line-3.log");
+    const log = join(dir, "bad-line-3.log");
     const r = run(["replay", "--log", log, trace]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("wasm-mmu replay: line 3: invalid record: size must be 1..4096\n");
+    expect(r.stderr).toBe('wasm-mmu replay: line 3: invalid record: size must be 1..4096: " S 00005000,0"\n');
+    expect(readdirSync(dir)).toEqual([]);
+    writeFileSync(log, "previous\n");
+    expect(run(["replay", "--log", log, trace]).code).toBe(2);
+    expect(readdirSync(dir)).toEqual(["bad-line-3.log"]);
+    expect(readFileSync(log, "utf8")).toBe("previous\n");
+    // The same trace without its bad line: the log replaces the previous one, whole.
+    writeFileSync(trace, "I  00001ffe,4\n L 00005000,8\n");
+    expect(run(["replay", "--log", log, trace]).code).toBe(0);
+    expect(readdirSync(dir)).toEqual(["bad-line-3.log"]);
     expect(readFileSync(log, "utf8")).toBe("1 I 1ffe 104ffe FAULT\n1 I 2000 105000 FAULT\n2 L 5000 106000 FAULT\n");
   });
 
