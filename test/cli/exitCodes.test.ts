@@ -6,10 +6,10 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, LEGACY32, run, tempDir, WORKED } from "./run.js";
+import { LEGACY32, run, tempDir, WORKED } from "./run.js";
 
 let tmp = "";
-beforeAll(() => { ensureBuilt(); tmp = tempDir("exit"); });
+beforeAll(() => { tmp = tempDir("exit"); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
 const file = (name: string, text: string) => { const p = join(tmp, name); writeFileSync(p, text); return p; };

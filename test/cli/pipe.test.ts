@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bash, CLI, ensureBuilt, FIXTURES, LEGACY32, q, ROOT, tempDir, WORKED } from "./run.js";
+import { bash, CLI, FIXTURES, LEGACY32, q, ROOT, tempDir, WORKED } from "./run.js";
 
 let tmp = "";
-beforeAll(() => { ensureBuilt(); tmp = tempDir("pipe"); });
+beforeAll(() => { tmp = tempDir("pipe"); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
 /** Run the command with its stdout a pipe whose reading end is closed before the command writes. */

@@ -3,11 +3,11 @@
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bash, CLI, ensureBuilt, FIXTURES, q, run, tempDir, WORKED } from "./run.js";
+import { bash, CLI, FIXTURES, q, run, tempDir, WORKED } from "./run.js";
 
 const EXPECTED_LOG = join(FIXTURES, "replay/cases/02-worked-example.expected.log");
 let tmp = "";
-beforeAll(() => { ensureBuilt(); tmp = tempDir("log"); });
+beforeAll(() => { tmp = tempDir("log"); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
 describe("wasm-mmu replay --log", () => {

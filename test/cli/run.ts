@@ -1,6 +1,7 @@
-// Running the built `wasm-mmu` (dist/cli.js) as a user would, for the CLI tests.
+// Running the built `wasm-mmu` (dist/cli.js) as a user would, for the CLI tests (vitest's
+// globalSetup, test/helpers/buildBeforeTests.ts, rebuilds dist/ when older than src/).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,12 +28,5 @@ export function bash(command: string): Run {
 
 /** Shell quoting. */
 export const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-
-/** Build the bundles when dist/cli.js is missing (`npm run build` keeps them current). */
-export function ensureBuilt(): void {
-  if (existsSync(CLI)) return;
-  const b = spawnSync("npm", ["run", "build", "--silent"], { cwd: ROOT, encoding: "utf8" });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}\n${b.stderr}`);
-}
 
 export const tempDir = (name: string) => mkdtempSync(join(tmpdir(), `wasm-mmu-${name}-`));

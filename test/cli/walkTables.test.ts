@@ -1,13 +1,11 @@
 // The example tables file the README points at (data/tables.example.json) walks as its
 // comment says: builder mappings of each size, and a raw entry with a reserved bit.
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { ensureBuilt, ROOT, run } from "./run.js";
+import { describe, expect, it } from "vitest";
+import { ROOT, run } from "./run.js";
 
 const TABLES = join(ROOT, "data/tables.example.json");
 const walk = (...args: string[]) => run(["walk", "--tables", TABLES, ...args]);
-
-beforeAll(() => { ensureBuilt(); });
 
 describe("wasm-mmu walk --tables data/tables.example.json", () => {
   it("walks the stack page to its physical address, level by level", () => {
