@@ -8,7 +8,8 @@
 // disagreement between the sides (results, counters, hashes of timed passes) fails loudly.
 //
 //   npm run bench -- native
-//   BENCH_ROUNDS=5 BENCH_TIME_MS=300 BENCH_FORK_MIB=256 BENCH_FAULT_PAGES=32768
+//   BENCH_ROUNDS=5 BENCH_TIME_MS=200 BENCH_FORK_MIB=256 BENCH_FAULT_PAGES=8192
+//   (a page fault costs Linux ~10 µs on this VM: 8192 faults per round keep the fault rows short)
 //   NATIVE_SECTIONS=translate,kernel,replay   CC=gcc   BENCH_CLI=dist/cli.js   NATIVE_KEEP=1
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,9 +31,9 @@ const env = (name: string, fallback: number): number => {
   return n;
 };
 const ROUNDS = env("BENCH_ROUNDS", 5);
-const timing = { timeMs: env("BENCH_TIME_MS", 300), warmupMs: 100, minPasses: 16 };
+const timing = { timeMs: env("BENCH_TIME_MS", 200), warmupMs: 100, minPasses: 16 };
 const FORK_MIB = env("BENCH_FORK_MIB", 256);
-const FAULT_PAGES = env("BENCH_FAULT_PAGES", 32768);
+const FAULT_PAGES = env("BENCH_FAULT_PAGES", 8192);
 const SECTIONS = (process.env.NATIVE_SECTIONS || "translate,kernel,replay").split(",").map((s) => s.trim());
 /** The repository root: the bundle runs from build/bench/. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -12,7 +12,7 @@
  *
  * Every mapping is MADV_NOHUGEPAGE: with transparent huge pages one fault or one PMD copy would
  * stand for 512 pages, and the model's 4 KiB pages would be compared with 2 MiB ones.
- * Arguments: mib=N (default 256; 0: nothing mapped for fork) pages=N (default 32768).
+ * Arguments: mib=N (default 256; 0: nothing mapped for fork) pages=N (default 8192).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -95,7 +95,7 @@ static void cmd_cow(size_t pages) {
 }
 
 int main(int argc, char **argv) {
-  size_t mib = 256, pages = 32768;
+  size_t mib = 256, pages = 8192;
   for (int i = 1; i < argc; i++) {
     if (strncmp(argv[i], "mib=", 4) == 0) mib = strtoul(argv[i] + 4, NULL, 0);
     else if (strncmp(argv[i], "pages=", 6) == 0) pages = strtoul(argv[i] + 6, NULL, 0);
