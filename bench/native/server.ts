@@ -21,6 +21,7 @@ export class LineServer {
       for (const w of this.waiting.splice(0)) w.reject(this.exited);
     };
     child.on("exit", (code, signal) => fail(`exited (${signal ?? code})`));
+    child.stdin.on("error", () => {});      // EPIPE after a crash: the exit above reports it
     child.on("error", (e) => fail(`failed: ${e.message}`));
   }
 
