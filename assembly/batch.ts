@@ -1,10 +1,10 @@
 // Batches: the host writes VAs (u64) and access bytes into the batch buffers, one call
 // translates them all, results (PA, or ~(kind << 32 | error code) for a fault) come back
 // in the out buffer. One boundary crossing per batch, none per access.
-import { BATCH_ACC_OFFSET, BATCH_OUT_OFFSET, BATCH_VA_OFFSET } from "./constants/layout";
+import { BATCH_ACC_OFFSET, BATCH_OUT_OFFSET, BATCH_VA_OFFSET, FAST_ENTRY_ADDEND } from "./constants/layout";
 import { FAULT_OFFSET } from "./constants/layout";
 import { FAULT_ERROR_CODE, FAULT_KIND } from "./constants/fault";
-import { fastEntryAddr } from "./tlb/fast";
+import { fastEntryAddrByte } from "./tlb/fast";
 import { TLB_KIND_FAST, addFastLookups, fastSlow, tlbKind, translateOne } from "./translate";
 
 @inline function faultResult(): i64 {
@@ -25,9 +25,9 @@ export function translateBatch(count: u32, stopOnFault: bool, start: u32): u32 {
     for (let i: u32 = start; i < count; i++) {
       const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
       const acc = <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i);
-      const e = fastEntryAddr(va, acc);
+      const e = fastEntryAddrByte(va, acc);
       let r: i64;
-      if (load<u64>(e) == (va & ~(<u64>0xfff))) r = <i64>(va + load<u64>(e + 8));
+      if (load<u64>(e) == (va & ~(<u64>0xfff))) r = <i64>(va + load<u64>(e + FAST_ENTRY_ADDEND));
       else {
         r = fastSlow(va, acc);
         if (r < 0) {

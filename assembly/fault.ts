@@ -1,6 +1,6 @@
 // The single exit for every fault: fill the record the host reads, return TRANSLATE_FAULT.
 import {
-  FAULT_ACCESS, FAULT_ADDRESS, FAULT_BUS, FAULT_BUS_ADDRESS, FAULT_ERROR_CODE, FAULT_GP, FAULT_KIND,
+  FAULT_ACCESS, FAULT_ADDRESS, FAULT_BAD_ACCESS, FAULT_BUS, FAULT_BUS_ADDRESS, FAULT_ERROR_CODE, FAULT_GP, FAULT_KIND,
   FAULT_LEVEL, FAULT_PF, FAULT_NONE, TRANSLATE_FAULT,
 } from "./constants/fault";
 import { FAULT_OFFSET } from "./constants/layout";
@@ -36,6 +36,9 @@ export function failGp(va: u64, acc: u32): i32 { return record(FAULT_GP, 0, va, 
 export function failBus(va: u64, acc: u32, pa: u64, level: u32): i32 {
   return record(FAULT_BUS, 0, va, pa, level, acc);
 }
+
+/** `acc` is not an access byte (access.ts): reported before anything is looked up. */
+export function failBadAccess(va: u64, acc: u32): i32 { return record(FAULT_BAD_ACCESS, 0, va, 0, 0, acc); }
 
 export function clearFault(): void { store<u32>(FAULT_OFFSET + FAULT_KIND, FAULT_NONE); }
 export function faultKind(): u32 { return load<u32>(FAULT_OFFSET + FAULT_KIND); }

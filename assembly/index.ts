@@ -6,8 +6,9 @@ export * from "./constants/fault";
 export * from "./constants/layout";
 export * from "./constants/tlb";
 export * from "./constants/tlbKind";
+export * from "./constants/walk";
 
-import { CORE_END, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
+import { CORE_END, FAST_ENTRY_ADDEND, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
 import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./state";
 import { resetCounters, counterAddr } from "./counters";
 import { fastConfigure } from "./tlb/fast";
@@ -16,6 +17,8 @@ import { setTlbKind, translateOne, fastHits, addFastLookups, resetFastLookups, t
 import { fastEntryAddr } from "./tlb/fast";
 import { walk, setWalkTracing } from "./walk/x86";
 import { TRANSLATE_FAULT } from "./constants/fault";
+import { isAccess } from "./access";
+import { failBadAccess } from "./fault";
 
 export { translateBatch } from "./batch";
 export { writeCr3, writeControl, writePkru, writeAc, invlpg, invpcid, flushAll, loadState } from "./control";
@@ -25,8 +28,8 @@ export function staticDataEnd(): usize { return __heap_base; }
 export function defaultRamBase(): usize { return CORE_END; }
 
 /**
- * Set up the machine. `tlbKind`: 0 none, 1 fast, 2 arch. Geometry is validated by the
- * host (src/config.ts) before it gets here.
+ * Set up the machine. `tlbKind`: TLB_KIND_NONE, _FAST or _ARCH. Geometry is validated by
+ * the host (src/config.ts) before it gets here.
  */
 export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, quirks: u32, features: u32,
                           tlbKind: u32, fastEntries: u32,
@@ -58,7 +61,7 @@ export function translate(lo: u32, hi: u32, acc: u32): i32 {
     const e = fastEntryAddr(va, acc);
     if (load<u64>(e) == (va & ~(<u64>0xfff))) {
       addFastLookups(1);
-      return <i32>(lo + <u32>load<u64>(e + 8));   // PA < 4 GiB: its low half is the PA
+      return <i32>(lo + <u32>load<u64>(e + FAST_ENTRY_ADDEND));   // PA < 4 GiB: its low half is the PA
     }
   }
   const r = translateOne(va, acc);
@@ -71,6 +74,7 @@ export function translate(lo: u32, hi: u32, acc: u32): i32 {
  * TRANSLATE_FAULT; the PA is then read with `lastWalkPa*`.
  */
 export function walkOnce(lo: u32, hi: u32, acc: u32, update: bool): i32 {
+  if (!isAccess(acc)) return failBadAccess((<u64>hi << 32) | <u64>lo, acc);   // the steps of the last walk stay
   setWalkTracing(true);
   const r = walk((<u64>hi << 32) | <u64>lo, acc, update);
   setWalkTracing(false);
@@ -79,15 +83,18 @@ export function walkOnce(lo: u32, hi: u32, acc: u32, update: bool): i32 {
 import { walkPa, walkAttrs } from "./walk/x86";
 export function lastWalkPaLo(): u32 { return <u32>walkPa; }
 export function lastWalkPaHi(): u32 { return <u32>(walkPa >> 32); }
-/** Attributes of the last successful walk: bit 0 R/W, 1 U/S, 2 XD, 3 G, 4 D, bits 8..11 key, 16..23 page shift. */
+/** Attributes of the last successful walk, packed as constants/walk.ts draws them (ATTR_*). */
 export function lastWalkAttributes(): u32 { return walkAttrs; }
 
 // Control-state readers (u64 as lo/hi halves: no BigInt across the boundary).
 export function getCr0Lo(): u32 { return <u32>cr0; }
+export function getCr0Hi(): u32 { return <u32>(cr0 >> 32); }
 export function getCr3Lo(): u32 { return <u32>cr3; }
 export function getCr3Hi(): u32 { return <u32>(cr3 >> 32); }
 export function getCr4Lo(): u32 { return <u32>cr4; }
+export function getCr4Hi(): u32 { return <u32>(cr4 >> 32); }
 export function getEferLo(): u32 { return <u32>efer; }
+export function getEferHi(): u32 { return <u32>(efer >> 32); }
 export function getPkru(): u32 { return pkru; }
 export function getAc(): bool { return eflagsAc; }
 export function getMode(): u32 { return mode; }

@@ -5,14 +5,15 @@
 import { ACC_FETCH, ACC_KIND_MASK, ACC_WRITE } from "./constants/access";
 import { FAULT_PF } from "./constants/fault";
 import {
-  CNT_FAULTS, CNT_HITS, CNT_MISSES, CNT_WALKS, TLB_DTLB, TLB_FAST, TLB_ITLB, TLB_STLB, TOT_FAULTS,
+  CNT_FAULTS, CNT_HITS, CNT_MISSES, CNT_WALKS, FAST_ENTRY_ADDEND, TLB_DTLB, TLB_FAST, TLB_ITLB, TLB_STLB, TOT_FAULTS,
   TOT_TRANSLATIONS, TOT_WALKS,
 } from "./constants/layout";
 import { PF_P } from "./constants/x86";
 import { count, countTotal, counterAddr } from "./counters";
 import { currentPcid, ia32e, nxActive, ramSize } from "./state";
 import { ATTR_DIRTY, ATTR_GLOBAL, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walk, walkAttrs, walkPa } from "./walk/x86";
-import { failBus, failPf, faultKind } from "./fault";
+import { failBadAccess, failBus, failPf, faultKind } from "./fault";
+import { isAccess } from "./access";
 import { rightsCheck } from "./rights";
 import { fastEntryAddr, fastFill, fastFlushPage } from "./tlb/fast";
 import {
@@ -33,14 +34,19 @@ export function resetFastLookups(): void { fastLookups = 0; }
 
 const FAULT: i64 = -1;
 
-/** Whole translation of one access, whatever the TLB kind. */
+/**
+ * Whole translation of one access, whatever the TLB kind. `acc` is any u32: an invalid
+ * one (access.ts) is not a translation; it stops with FAULT_BAD_ACCESS and changes no
+ * counter, entry or bit (the fast TLB finds it in its never-hit array first).
+ */
 export function translateOne(va: u64, acc: u32): i64 {
   if (tlbKind == TLB_KIND_FAST) {
     fastLookups++;
     const e = fastEntryAddr(va, acc);
-    if (load<u64>(e) == (va & ~(<u64>0xfff))) return <i64>(va + load<u64>(e + 8));
+    if (load<u64>(e) == (va & ~(<u64>0xfff))) return <i64>(va + load<u64>(e + FAST_ENTRY_ADDEND));
     return fastSlow(va, acc);
   }
+  if (!isAccess(acc)) return <i64>failBadAccess(va, acc);
   if (tlbKind == TLB_KIND_ARCH) return archTranslate(va, acc);
   countTotal(TOT_TRANSLATIONS);
   countTotal(TOT_WALKS);
@@ -48,8 +54,15 @@ export function translateOne(va: u64, acc: u32): i64 {
   return <i64>walkPa;
 }
 
-/** Fast-TLB miss: walk, fill, or deliver the fault (which drops the page's entries, x86.md §11). */
+/**
+ * Fast-TLB miss: walk, fill, or deliver the fault (which drops the page's entries, x86.md §11).
+ * An invalid access byte lands here from the never-hit array: its lookup is taken back.
+ */
 export function fastSlow(va: u64, acc: u32): i64 {
+  if (!isAccess(acc)) {
+    fastLookups--;
+    return <i64>failBadAccess(va, acc);
+  }
   count(TLB_FAST, CNT_MISSES);
   count(TLB_FAST, CNT_WALKS);
   countTotal(TOT_WALKS);

@@ -7,7 +7,7 @@ export type {
 } from "./machine.js";
 export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./pageTable.js";
 export type { MapFlags, PageSize } from "./pageTable.js";
-export { ConfigError, parseGeometry } from "./config.js";
+export { ConfigError, ArgumentTypeError, ArgumentRangeError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";
 export type { PerCallTranslator } from "./perCall.js";

@@ -4,17 +4,20 @@ import { instantiateCore, type CoreExports } from "./core/wasm.js";
 import { readConstants, type CoreConstants } from "./core/constants.js";
 import { coreLayout } from "./core/layout.js";
 import {
-  ConfigError, DEFAULT_RAM, resolveTlb, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBytes,
+  ArgumentRangeError, ArgumentTypeError, ConfigError, DEFAULT_RAM, checkKeys, checkOptions, resolveTlb, show, toBool, toBytes, toInt,
+  toU64, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBytes,
   type PagingMode, type Quirks, type ResolvedTlb, type TlbOptions,
 } from "./config.js";
-import { describeErrorCode, decodeErrorCode, levelName, tableIndex, describeEntry, type FaultKind, type PfErrorBits } from "./x86/decode.js";
+import { levelName, tableIndex, describeEntry } from "./x86/decode.js";
+import { describeFault, MachineFault, type Fault, type FaultParts } from "./x86/fault.js";
+import { splitVa, toBigVa, type VirtualAddress } from "./x86/address.js";
 import { TlbStatsReader } from "./tlbStats.js";
 import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";
 
 export type AccessKind = "read" | "write" | "fetch";
-export type VirtualAddress = number | bigint;
+export { splitVa, toBigVa, MachineFault, type VirtualAddress, type Fault };
 
 export interface MachineOptions {
   /** Guest RAM in bytes: a multiple of 4 KiB, 1 MiB to 3.5 GiB. Default 64 MiB. */
@@ -38,28 +41,16 @@ export interface MachineOptions {
   ramBase?: number;
 }
 
-/** Control registers, raw. Absent fields keep their value. */
+/**
+ * Control registers, raw, as u64 values (a bigint, or a safe non-negative integer number).
+ * Absent fields keep their value; a value that does not fit 64 bits is refused, not truncated.
+ */
 export interface ControlRegisters { cr0?: bigint; cr3?: bigint; cr4?: bigint; efer?: bigint }
 
 /** Named control bits, applied on top of the current registers. */
 export interface ControlFlags extends ControlRegisters {
   wp?: boolean; pse?: boolean; pge?: boolean; smep?: boolean; smap?: boolean; pke?: boolean;
   pcide?: boolean; nxe?: boolean; ac?: boolean; pkru?: number;
-}
-
-export interface Fault {
-  kind: FaultKind;
-  /** #PF error code (0 for #GP(0) and bus faults). */
-  errorCode: number;
-  error: PfErrorBits;
-  /** The linear address (what CR2 receives on a #PF). */
-  address: bigint;
-  /** For a bus fault: the physical address that lay outside RAM. */
-  busAddress: bigint | null;
-  /** Walk level that stopped (5 PML5 .. 1 PT), 0 when the fault came before any walk or from the TLB. */
-  level: number;
-  levelName: string;
-  message: string;
 }
 
 export type Translation = { ok: true; pa: number } | { ok: false; fault: Fault };
@@ -83,18 +74,20 @@ export interface WalkTrace {
   pageSize?: number;
 }
 
-export class MachineFault extends Error {
-  override name = "MachineFault";
-  constructor(readonly fault: Fault) { super(fault.message); }
-}
-
 const MODE_NAMES: PagingMode[] = ["none", "legacy32", "pae", "4level", "5level"];
+const MACHINE_KEYS = ["ramBytes", "mode", "maxPhyAddr", "quirks", "pages1G", "tlb", "memory", "ramBase"] as const;
+const REGISTER_KEYS = ["cr0", "cr3", "cr4", "efer"] as const;
+const FLAG_KEYS = ["wp", "pse", "pge", "smep", "smap", "pke", "pcide", "nxe", "ac"] as const;
+const CONTROL_KEYS = [...REGISTER_KEYS, ...FLAG_KEYS, "pkru"] as const;
+const ITEM_KEYS = ["va", "kind", "cpl", "implicit"] as const;
 
 export class Machine {
   readonly k: CoreConstants;
   readonly ramBytes: number;
   readonly quirks: Quirks;
   readonly maxPhyAddr: number;
+  /** 1 GiB pages (CPUID.80000001H:EDX[26]): without them a PDPTE with PS=1 is a reserved-bit fault. */
+  readonly pages1G: boolean;
   readonly tlbConfig: ResolvedTlb;
   /** Physical memory access for the host (bounds-checked). */
   readonly phys: PhysicalMemory;
@@ -106,11 +99,12 @@ export class Machine {
   private readonly accBits: Record<AccessKind, number>;
 
   private constructor(readonly core: CoreExports, k: CoreConstants, readonly memory: WebAssembly.Memory,
-                      ramBase: number, ramBytes: number, quirks: Quirks, maxPhyAddr: number, tlb: ResolvedTlb) {
+                      ramBase: number, ramBytes: number, quirks: Quirks, maxPhyAddr: number, pages1G: boolean, tlb: ResolvedTlb) {
     this.k = k;
     this.ramBytes = ramBytes;
     this.quirks = quirks;
     this.maxPhyAddr = maxPhyAddr;
+    this.pages1G = pages1G;
     this.tlbConfig = tlb;
     this.phys = new PhysicalMemory(memory, ramBase, ramBytes);
     this.batch = new Batch(core, memory, k);
@@ -122,16 +116,18 @@ export class Machine {
     this.faultCodeWord = k.num.FAULT_ERROR_CODE / 4;
   }
 
-  /** Build a machine: validates every option, sizes the WASM memory once, loads the initial control state. */
-  static async create(options: MachineOptions = {}): Promise<Machine> {
-    const ramBytes = validateRamBytes(options.ramBytes ?? DEFAULT_RAM);
-    const mode = validateMode(options.mode ?? "4level");
-    const maxPhyAddr = validateMaxPhyAddr(options.maxPhyAddr ?? 40);
-    const quirks = validateQuirks(options.quirks ?? "sdm");
-    if (options.pages1G !== undefined && typeof options.pages1G !== "boolean") {
-      throw new ConfigError(`pages1G: ${String(options.pages1G)} is not a boolean`);
-    }
-    return Machine.build(ramBytes, mode, maxPhyAddr, quirks, options.pages1G ?? true, options.tlb, options.memory, options.ramBase);
+  /**
+   * Build a machine: validates every option (an unknown key is refused, naming it), sizes
+   * the WASM memory once, loads the initial control state.
+   */
+  static async create(options?: MachineOptions): Promise<Machine> {
+    const o = checkOptions(options, MACHINE_KEYS, "Machine.create");
+    const ramBytes = validateRamBytes(o.ramBytes ?? DEFAULT_RAM);
+    const mode = validateMode(o.mode ?? "4level");
+    const maxPhyAddr = validateMaxPhyAddr(o.maxPhyAddr ?? 40);
+    const quirks = validateQuirks(o.quirks ?? "sdm");
+    const pages1G = toBool(o.pages1G, "pages1G") ?? true;
+    return Machine.build(ramBytes, mode, maxPhyAddr, quirks, pages1G, o.tlb, o.memory, o.ramBase);
   }
 
   /** The first byte after the core's own state in its memory: the lowest possible RAM base. */
@@ -143,12 +139,12 @@ export class Machine {
     const layout = await coreLayout();
     const tlb = resolveTlb(tlbOptions, layout.fastMaxEntries, layout.archMaxEntries);
     const ramBase = ramBaseOption ?? layout.defaultRamBase;
-    if (!Number.isInteger(ramBase) || ramBase % 4096 !== 0 || ramBase < layout.defaultRamBase) {
-      throw new ConfigError(`ramBase: ${ramBase} is not a 4 KiB-aligned offset at or above ${layout.defaultRamBase} (the core's state)`);
+    if (!Number.isSafeInteger(ramBase) || ramBase % 4096 !== 0 || ramBase < layout.defaultRamBase) {
+      throw new ConfigError(`ramBase: ${show(ramBase)} is not a 4 KiB-aligned offset at or above ${layout.defaultRamBase} (the core's state)`);
     }
     let memory: WebAssembly.Memory;
     if (adopted) {
-      if (!(adopted instanceof WebAssembly.Memory)) throw new ConfigError("memory: not a WebAssembly.Memory");
+      if (!(adopted instanceof WebAssembly.Memory)) throw new ConfigError(`memory: ${show(adopted)} is not a WebAssembly.Memory`);
       if (adopted.buffer.byteLength < ramBase + ramBytes) {
         throw new ConfigError(`memory: ${adopted.buffer.byteLength} bytes cannot hold RAM of ${ramBytes} bytes at ramBase ${ramBase}`);
       }
@@ -160,11 +156,11 @@ export class Machine {
     const { exports, raw } = await instantiateCore(memory);
     const k = readConstants(raw);
     if (exports.staticDataEnd() > k.num.CORE_BASE) throw new Error("core static data overlaps its regions (build error)");
-    const kindCode = tlb.kind === "fast" ? 1 : tlb.kind === "arch" ? 2 : 0;
+    const kindCode = tlb.kind === "fast" ? k.num.TLB_KIND_FAST : tlb.kind === "arch" ? k.num.TLB_KIND_ARCH : k.num.TLB_KIND_NONE;
     exports.configure(ramBase, BigInt(ramBytes), maxPhyAddr, quirks === "qemu" ? k.num.QUIRKS_QEMU : k.num.QUIRKS_SDM,
       pages1G ? k.num.FEATURE_PAGES_1G : 0, kindCode, tlb.entries, tlb.itlb.entries, tlb.itlb.ways,
       tlb.dtlb.entries, tlb.dtlb.ways, tlb.stlb.entries, tlb.stlb.ways);
-    const m = new Machine(exports, k, memory, ramBase, ramBytes, quirks, maxPhyAddr, tlb);
+    const m = new Machine(exports, k, memory, ramBase, ramBytes, quirks, maxPhyAddr, pages1G, tlb);
     m.loadState(m.initialControl(mode));
     return m;
   }
@@ -188,34 +184,52 @@ export class Machine {
 
   get mode(): PagingMode { return MODE_NAMES[this.core.getMode()]!; }
 
-  /** Current control registers. */
+  /** Current control registers, all 64 bits of each. */
   control(): Required<ControlRegisters> & { pkru: number; ac: boolean } {
     const c = this.core;
+    const u64 = (hi: number, lo: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
     return {
-      cr0: BigInt(c.getCr0Lo() >>> 0),
-      cr3: (BigInt(c.getCr3Hi() >>> 0) << 32n) | BigInt(c.getCr3Lo() >>> 0),
-      cr4: BigInt(c.getCr4Lo() >>> 0),
-      efer: BigInt(c.getEferLo() >>> 0),
+      cr0: u64(c.getCr0Hi(), c.getCr0Lo()),
+      cr3: u64(c.getCr3Hi(), c.getCr3Lo()),
+      cr4: u64(c.getCr4Hi(), c.getCr4Lo()),
+      efer: u64(c.getEferHi(), c.getEferLo()),
       pkru: c.getPkru() >>> 0,
       ac: c.getAc() !== 0,
     };
   }
 
-  /** Load CR0/CR3/CR4/EFER at once (a reset or VM entry): flushes the TLBs. Throws MachineFault on #GP(0). */
-  loadState(r: ControlRegisters): void {
+  /** The registers named in `r`, each a u64 (refused otherwise), over the current ones. */
+  private registers(r: ControlRegisters): Required<ControlRegisters> {
     const cur = this.control();
-    const rc = this.core.loadState(r.cr0 ?? cur.cr0, r.cr3 ?? cur.cr3, r.cr4 ?? cur.cr4, r.efer ?? cur.efer);
+    const reg = (name: (typeof REGISTER_KEYS)[number]) => r[name] === undefined ? cur[name] : toU64(r[name], name);
+    return { cr0: reg("cr0"), cr3: reg("cr3"), cr4: reg("cr4"), efer: reg("efer") };
+  }
+
+  /**
+   * Load CR0/CR3/CR4/EFER at once (a reset or VM entry): flushes the TLBs. Throws
+   * MachineFault on #GP(0): a reserved bit in CR0, CR4 or EFER, or in a PAE PDPTE.
+   */
+  loadState(registers: ControlRegisters): void {
+    const r = this.registers(checkOptions(registers, REGISTER_KEYS, "loadState"));
+    const rc = this.core.loadState(r.cr0, r.cr3, r.cr4, r.efer);
     if (rc !== 0) throw new MachineFault(this.lastFault());
   }
 
   /**
-   * Change control bits with MOV semantics (the TLB invalidations of SDM §4.10.4 happen).
-   * Throws MachineFault when the MOV would raise #GP(0) (e.g. PCIDE with CR3[11:0] ≠ 0).
+   * Change control bits with MOV semantics (the TLB invalidations of SDM §4.10.4 happen):
+   * CR0/CR4/EFER first, then CR3, PKRU and EFLAGS.AC. Every flag is checked before
+   * anything changes (an unknown key or a bad value is refused, naming it). Throws
+   * MachineFault when a MOV raises #GP(0) (a reserved bit, PCIDE with CR3[11:0] ≠ 0...);
+   * the writes before it stay done, as the instructions before a faulting one would.
    */
-  setControl(f: ControlFlags): void {
+  setControl(flags: ControlFlags): void {
+    const f = checkOptions(flags, CONTROL_KEYS, "setControl");
+    for (const key of FLAG_KEYS) toBool(f[key], key);
+    if (f.pkru !== undefined) toInt(f.pkru, "pkru", 0, 0xffffffff);
+    const r = this.registers(f);
     const B = this.k.big;
     const cur = this.control();
-    let cr0 = f.cr0 ?? cur.cr0, cr4 = f.cr4 ?? cur.cr4, efer = f.efer ?? cur.efer;
+    let cr0 = r.cr0, cr4 = r.cr4, efer = r.efer;
     const bit = (v: bigint, mask: bigint, on: boolean | undefined) => on === undefined ? v : on ? v | mask : v & ~mask;
     cr0 = bit(cr0, B.CR0_WP, f.wp);
     cr4 = bit(cr4, B.CR4_PSE, f.pse); cr4 = bit(cr4, B.CR4_PGE, f.pge); cr4 = bit(cr4, B.CR4_SMEP, f.smep);
@@ -225,27 +239,29 @@ export class Machine {
       if (this.core.writeControl(cr0, cr4, efer) !== 0) throw new MachineFault(this.lastFault());
     }
     if (f.cr3 !== undefined) {
-      const fault = this.writeCr3(f.cr3);
+      const fault = this.writeCr3(r.cr3);
       if (fault) throw new MachineFault(fault);
     }
-    if (f.pkru !== undefined) {
-      if (!Number.isInteger(f.pkru) || f.pkru < 0 || f.pkru > 0xffffffff) throw new ConfigError(`pkru: ${f.pkru} is not a u32`);
-      this.core.writePkru(f.pkru | 0);
-    }
+    if (f.pkru !== undefined) this.core.writePkru(f.pkru | 0);
     if (f.ac !== undefined) this.core.writeAc(f.ac ? 1 : 0);
   }
 
   /** MOV to CR3 (bit 63 is the no-flush hint under PCIDE). Returns the #GP(0) fault, or null. */
   writeCr3(value: bigint | number): Fault | null {
-    return this.core.writeCr3(BigInt(value)) === 0 ? null : this.lastFault();
+    return this.core.writeCr3(toU64(value, "cr3")) === 0 ? null : this.lastFault();
   }
 
   /** INVLPG. */
   invlpg(va: VirtualAddress): void { this.core.invlpg(toBigVa(va)); }
 
-  /** INVPCID type 0-3 (0 address, 1 single context, 2 all + globals, 3 all but globals). Returns the #GP(0) fault, or null. */
+  /**
+   * INVPCID type 0-3 (0 address, 1 single context, 2 all + globals, 3 all but globals).
+   * Returns the #GP(0) fault (a type above 3, a PCID above 4095...), or null. `type` and
+   * `pcid` are u32 numbers (refused otherwise: the core would wrap them).
+   */
   invpcid(type: number, pcid: number, va: VirtualAddress = 0n): Fault | null {
-    return this.core.invpcid(type, pcid, toBigVa(va)) === 0 ? null : this.lastFault();
+    const t = toInt(type, "invpcid type", 0, 0xffffffff), p = toInt(pcid, "invpcid pcid", 0, 0xffffffff);
+    return this.core.invpcid(t, p, toBigVa(va)) === 0 ? null : this.lastFault();
   }
 
   /** Drop every TLB entry. */
@@ -253,17 +269,21 @@ export class Machine {
 
   /** The access byte the core takes (see assembly/constants/access.ts). */
   access(kind: AccessKind, cpl = 0, implicit = false): number {
+    if (typeof kind !== "string" || !Object.hasOwn(this.accBits, kind)) {
+      throw new ArgumentRangeError(`access kind ${show(kind)} is not "read", "write" or "fetch"`);
+    }
     const bits = this.accBits[kind];
-    if (bits === undefined) throw new ConfigError(`access: ${JSON.stringify(kind)} is not "read", "write" or "fetch"`);
-    if (!Number.isInteger(cpl) || cpl < 0 || cpl > 3) throw new ConfigError(`cpl: ${cpl} is not 0..3`);
+    toInt(cpl, "cpl", 0, 3);
+    if (typeof implicit !== "boolean") throw new ArgumentTypeError(`implicit: ${show(implicit)} is not a boolean`);
     if (implicit) return bits | this.k.num.ACC_IMPLICIT;
     return cpl === 3 ? bits | this.k.num.ACC_USER : bits;
   }
 
   /** Translate one access through the TLB (A/D updated, TLB filled). */
-  translate(va: VirtualAddress, kind: AccessKind = "read", cpl = 0, opts: { implicit?: boolean } = {}): Translation {
+  translate(va: VirtualAddress, kind: AccessKind = "read", cpl = 0, opts?: { implicit?: boolean }): Translation {
+    const o = checkOptions(opts, ["implicit"], "translate options");
     const [lo, hi] = splitVa(va);
-    const r = this.core.translate(lo, hi, this.access(kind, cpl, opts.implicit));
+    const r = this.core.translate(lo, hi, this.access(kind, cpl, o.implicit ?? false));
     if (r === this.k.num.TRANSLATE_FAULT) return { ok: false, fault: this.lastFault() };
     return { ok: true, pa: r >>> 0 };
   }
@@ -273,6 +293,8 @@ export class Machine {
    * set, TLB filled), page by page. Throws MachineFault on the first fault.
    */
   readVirtual(va: VirtualAddress, length: number, cpl = 0): Uint8Array {
+    toInt(length, "length", 0, this.ramBytes);
+    this.access("read", cpl);
     const out = new Uint8Array(length);
     this.eachPage(va, length, "read", cpl, (pa, at, n) => out.set(this.phys.bytes.subarray(pa, pa + n), at));
     return out;
@@ -280,7 +302,9 @@ export class Machine {
 
   /** Write `data` at virtual address `va` as an access at `cpl` would. Throws MachineFault on the first fault. */
   writeVirtual(va: VirtualAddress, data: ArrayLike<number>, cpl = 0): void {
-    const bytes = data instanceof Uint8Array ? data : Uint8Array.from(data);
+    const bytes = toBytes(data, "data");
+    if (bytes.length > this.ramBytes) throw new ArgumentRangeError(`data: ${bytes.length} bytes is more than RAM (${this.ramBytes} bytes)`);
+    this.access("write", cpl);
     // Translate every page first, so a fault on a later page leaves memory unwritten.
     const pieces: [number, number, number][] = [];
     this.eachPage(va, bytes.length, "write", cpl, (pa, at, n) => pieces.push([pa, at, n]));
@@ -306,24 +330,33 @@ export class Machine {
    * loops). Every item is translated; results are PAs or decoded faults, in order.
    */
   translateBatch(items: ReadonlyArray<{ va: VirtualAddress; kind?: AccessKind; cpl?: number; implicit?: boolean }>): Translation[] {
+    if (!Array.isArray(items)) throw new ArgumentTypeError(`translateBatch: ${show(items)} is not an array of {va, kind, cpl, implicit}`);
+    // Every item is checked before any is translated.
+    const coded = items.map((it: unknown, i) => {
+      const what = `translateBatch item ${i}`;
+      if (it === null || typeof it !== "object") throw new ArgumentTypeError(`${what}: ${show(it)} is not an object {va, kind, cpl, implicit}`);
+      checkKeys(it, ITEM_KEYS, what);
+      const x = it as { va: VirtualAddress; kind?: AccessKind; cpl?: number; implicit?: boolean };
+      return { va: splitVa(x.va, `${what}: virtual address`), acc: this.access(x.kind ?? "read", x.cpl ?? 0, x.implicit ?? false) };
+    });
     const b = this.batch;
     const out: Translation[] = [];
-    for (let start = 0; start < items.length; start += b.capacity) {
-      const n = Math.min(b.capacity, items.length - start);
+    for (let start = 0; start < coded.length; start += b.capacity) {
+      const n = Math.min(b.capacity, coded.length - start);
       for (let i = 0; i < n; i++) {
-        const it = items[start + i]!;
-        const [lo, hi] = splitVa(it.va);
-        b.vaWords[2 * i] = lo;
-        b.vaWords[2 * i + 1] = hi;
-        b.acc[i] = this.access(it.kind ?? "read", it.cpl ?? 0, it.implicit);
+        const it = coded[start + i]!;
+        b.vaWords[2 * i] = it.va[0];
+        b.vaWords[2 * i + 1] = it.va[1];
+        b.acc[i] = it.acc;
       }
       b.run(n, false);
       for (let i = 0; i < n; i++) {
         const r = b.out[i]!;
         if (r >= 0n) { out.push({ ok: true, pa: Number(r) }); continue; }
         const { kind, errorCode } = Batch.decodeFault(r);
-        const it = items[start + i]!;
-        out.push({ ok: false, fault: this.describeFault(kind, errorCode, toBigVa(it.va), null, 0) });
+        const it = coded[start + i]!;
+        const address = (BigInt(it.va[1]) << 32n) | BigInt(it.va[0]);
+        out.push({ ok: false, fault: this.describe({ kindCode: kind, errorCode, address, busAddress: null, level: 0, access: it.acc }) });
       }
     }
     return out;
@@ -333,15 +366,18 @@ export class Machine {
    * Walk one address outside the TLB and record each level. `update: false` (default)
    * is a peek with no side effects; `true` sets A/D bits as the hardware would.
    */
-  walk(va: VirtualAddress, kind: AccessKind = "read", cpl = 0, opts: { update?: boolean; implicit?: boolean } = {}): WalkTrace {
+  walk(va: VirtualAddress, kind: AccessKind = "read", cpl = 0, opts?: { update?: boolean; implicit?: boolean }): WalkTrace {
+    const o = checkOptions(opts, ["update", "implicit"], "walk options");
+    const update = toBool(o.update, "update") ?? false;
     const [lo, hi] = splitVa(va);
-    const rc = this.core.walkOnce(lo, hi, this.access(kind, cpl, opts.implicit), opts.update ? 1 : 0);
+    const rc = this.core.walkOnce(lo, hi, this.access(kind, cpl, o.implicit ?? false), update ? 1 : 0);
     const mode = this.mode;
     const bigVa = toBigVa(va);
     const steps = this.readWalkSteps(mode, bigVa);
     if (rc !== 0) return { va: bigVa, mode, steps, result: { ok: false, fault: this.lastFault() } };
     const pa = (this.core.lastWalkPaHi() >>> 0) * 2 ** 32 + (this.core.lastWalkPaLo() >>> 0);
-    const shift = (this.core.lastWalkAttributes() >>> 16) & 0xff;
+    const n = this.k.num;
+    const shift = (this.core.lastWalkAttributes() >>> n.ATTR_SHIFT_SHIFT) & n.ATTR_SHIFT_MASK;
     return { va: bigVa, mode, steps, result: { ok: true, pa }, pageSize: 2 ** shift };
   }
 
@@ -385,37 +421,23 @@ export class Machine {
     const view = new DataView(this.memory.buffer);
     const base = n.FAULT_OFFSET;
     const kindCode = view.getUint32(base + n.FAULT_KIND, true);
-    const busAddress = kindCode === n.FAULT_BUS ? view.getBigUint64(base + n.FAULT_BUS_ADDRESS, true) : null;
-    return this.describeFault(kindCode, view.getUint32(base + n.FAULT_ERROR_CODE, true),
-      view.getBigUint64(base + n.FAULT_ADDRESS, true), busAddress, view.getUint32(base + n.FAULT_LEVEL, true));
+    return this.describe({
+      kindCode, errorCode: view.getUint32(base + n.FAULT_ERROR_CODE, true), address: view.getBigUint64(base + n.FAULT_ADDRESS, true),
+      busAddress: kindCode === n.FAULT_BUS ? view.getBigUint64(base + n.FAULT_BUS_ADDRESS, true) : null,
+      level: view.getUint32(base + n.FAULT_LEVEL, true), access: view.getUint32(base + n.FAULT_ACCESS, true),
+    });
   }
 
-  /** A fault from its parts (kind code as in assembly/constants/fault.ts). */
-  private describeFault(kindCode: number, errorCode: number, address: bigint, busAddress: bigint | null, level: number): Fault {
-    const n = this.k.num;
-    const kind: FaultKind = kindCode === n.FAULT_PF ? "PF" : kindCode === n.FAULT_GP ? "GP" : "BUS";
-    const name = levelName(this.mode, level);
-    const message = kind === "PF" ? `#PF at 0x${address.toString(16)}, error code ${describeErrorCode(this.k, errorCode)}`
-      : kind === "GP" ? `#GP(0) at 0x${address.toString(16)}`
-      : busAddress === null ? `bus fault: a physical address outside RAM (${this.ramBytes} bytes)`
-      : `bus fault: physical address 0x${busAddress.toString(16)} is outside RAM (${this.ramBytes} bytes)`;
-    return { kind, errorCode, error: decodeErrorCode(this.k, errorCode), address, busAddress, level, levelName: name, message };
+  private describe(p: FaultParts): Fault { return describeFault(this.k, this.mode, this.ramBytes, p); }
+
+  /** A plain summary (JSON.stringify(machine)): the configuration and the control registers in hex. */
+  toJSON(): Record<string, unknown> {
+    const c = this.control();
+    const hex = (v: bigint) => `0x${v.toString(16)}`;
+    return {
+      ramBytes: this.ramBytes, mode: this.mode, maxPhyAddr: this.maxPhyAddr, quirks: this.quirks, pages1G: this.pages1G,
+      tlb: this.tlbConfig,
+      control: { cr0: hex(c.cr0), cr3: hex(c.cr3), cr4: hex(c.cr4), efer: hex(c.efer), pkru: hex(BigInt(c.pkru)), ac: c.ac },
+    };
   }
-}
-
-const TWO32 = 2 ** 32;
-
-/** A VA as (lo, hi) u32 halves. Numbers must be exact (safe integers); bigints must fit 64 bits. */
-export function splitVa(va: VirtualAddress): [number, number] {
-  if (typeof va === "number") {
-    if (!Number.isSafeInteger(va) || va < 0) throw new RangeError(`virtual address ${va} is not a safe non-negative integer (use a bigint)`);
-    return [va % TWO32, Math.floor(va / TWO32)];
-  }
-  if (va < 0n || va >= 1n << 64n) throw new RangeError(`virtual address ${va} does not fit 64 bits`);
-  return [Number(va & 0xffffffffn), Number(va >> 32n)];
-}
-
-export function toBigVa(va: VirtualAddress): bigint {
-  const [lo, hi] = splitVa(va);
-  return (BigInt(hi) << 32n) | BigInt(lo);
 }

@@ -3,18 +3,27 @@
 // one addend word) and only a miss crosses into WASM: a call into WASM costs more on
 // V8 than the whole hit (measured: an empty export call is ~3× a batched hit), so this
 // is what keeps a per-call hit within 2× of a batched one. Nothing is duplicated: the
-// arrays, their fill rules and their invalidations all belong to the core.
+// arrays, their layout, their fill rules and their invalidations all belong to the core.
 //
 // `translate` is a closure over constant views, built once: V8 optimises it to a few
 // loads and compares (3.0 ns a hit here), where the same code as a class method
 // reading its views from `this` measured 5 ns.
+//
+// The access value is never trusted. The slot table has a row for every byte 0..255
+// (an invalid byte's row points at an array that never hits), the probe only reads it
+// for an integer 0..255, and every other value goes to the miss path, which refuses a
+// value the core cannot receive unchanged (not a u32 number) and lets the core report
+// the rest (FAULT_BAD_ACCESS).
 import type { CoreExports } from "./core/wasm.js";
 import type { CoreConstants } from "./core/constants.js";
+import { ArgumentRangeError, ArgumentTypeError, show } from "./config.js";
 
 export interface PerCallTranslator {
   /**
-   * Translate the VA (lo, hi u32 halves) for the access byte `acc` (Machine.access):
-   * the physical address, or -1 with the fault in `machine.lastFault()`.
+   * Translate the VA (lo, hi: u32 numbers) for the access byte `acc` (Machine.access):
+   * the physical address, or -1 with the fault in `machine.lastFault()` (kind BAD_ACCESS
+   * for a u32 that is not an access byte). Throws ArgumentTypeError/ArgumentRangeError
+   * when lo, hi or acc is not a u32 number (WebAssembly would silently wrap it).
    */
   readonly translate: (lo: number, hi: number, acc: number) => number;
   /** Hits decided on the JS side (the core counts its own); part of the fast TLB's hits. */
@@ -22,26 +31,44 @@ export interface PerCallTranslator {
   resetHits(): void;
 }
 
+const isU32 = (v: number) => typeof v === "number" && v >>> 0 === v;
+
+/** The miss path's check: what the core would receive wrapped is refused here, named. */
+function refuse(lo: number, hi: number, acc: number): never {
+  for (const [name, v] of [["lo", lo], ["hi", hi], ["access", acc]] as const) {
+    if (typeof v !== "number") throw new ArgumentTypeError(`raw.translate: ${name} ${show(v)} is not a number`);
+    if (!isU32(v)) throw new ArgumentRangeError(`raw.translate: ${name} ${v} is not a u32 (0 to 0xffffffff)`);
+  }
+  throw new Error("unreachable");
+}
+
 export function createPerCallTranslator(core: CoreExports, memory: WebAssembly.Memory, k: CoreConstants,
                                         fastEntries: number, fastTlb: boolean): PerCallTranslator {
+  const n = k.num;
   const words = new Int32Array(memory.buffer);
-  const slots = new Int32Array(memory.buffer, k.num.ACC_SLOT_OFFSET, k.num.ACC_COUNT);
+  const slots = new Int32Array(memory.buffer, n.ACC_SLOT_OFFSET, n.ACC_SLOT_ENTRIES);
+  const rowMask = n.ACC_SLOT_ENTRIES - 1;
   const mask = fastEntries - 1;
+  const entryShift = Math.log2(n.FAST_ENTRY_SIZE);
+  const tagWord = n.FAST_ENTRY_TAG / 4, addendWord = n.FAST_ENTRY_ADDEND / 4;
+  if (!Number.isInteger(entryShift) || n.ACC_SLOT_ENTRIES !== 256) throw new Error("core layout: unexpected fast-TLB entry size or slot table (build error)");
   const coreTranslate = core.translate;
   let hits = 0;
 
   const viaCore = (lo: number, hi: number, acc: number): number => {
+    if (!isU32(lo) || !isU32(hi) || !isU32(acc)) refuse(lo, hi, acc);
     const r = coreTranslate(lo, hi, acc);
     return r === -1 ? -1 : r >>> 0;
   };
   const probeFirst = (lo: number, hi: number, acc: number): number => {
-    const w = (slots[acc]! + (((lo >>> 12) & mask) << 4)) >> 2;
-    if (words[w] === (lo & -4096) && words[w + 1] === (hi | 0)) {
-      hits++;
-      return (lo + words[w + 2]!) >>> 0;      // PA < 4 GiB: low word of VA + addend
+    if ((acc & rowMask) === acc) {                // an integer 0..255: it has a row
+      const w = (slots[acc]! + (((lo >>> 12) & mask) << entryShift)) >> 2;
+      if (words[w + tagWord] === (lo & -4096) && words[w + tagWord + 1] === (hi | 0)) {
+        hits++;
+        return (lo + words[w + addendWord]!) >>> 0;      // PA < 4 GiB: low word of VA + addend
+      }
     }
-    const r = coreTranslate(lo, hi, acc);
-    return r === -1 ? -1 : r >>> 0;
+    return viaCore(lo, hi, acc);
   };
   return {
     translate: fastTlb ? probeFirst : viaCore,

@@ -8,7 +8,7 @@
 //              │ fault record       32 B       │
 //              │ walk steps        256 B       │
 //              │ counters          512 B       │
-//              │ access→slot table  64 B       │
+//              │ access→slot table  1 KiB      │
 //              │ TLB geometry       64 B       │
 //              │ rights table      128 B       │
 //              ├──────────────────────────────┤
@@ -18,6 +18,7 @@
 //              ├──────────────────────────────┤
 //              │ fast TLB: 9 slots × N × 16 B  │  (tag u64, addend u64)
 //              │ fast TLB fill list            │
+//              │ fast TLB never-hit array      │  (for invalid access bytes)
 //              ├──────────────────────────────┤
 //              │ arch TLBs: 3 levels × SoA     │  (tags, frames, stamps u64; meta u32)
 //              ├──────────────────────────────┤
@@ -33,7 +34,7 @@ export const FAULT_OFFSET: usize = CORE_BASE;
 export const WALK_OFFSET: usize = FAULT_OFFSET + 64;
 export const COUNTERS_OFFSET: usize = WALK_OFFSET + 256;
 export const ACC_SLOT_OFFSET: usize = COUNTERS_OFFSET + 512;
-export const TLB_GEOMETRY_OFFSET: usize = ACC_SLOT_OFFSET + 64;
+export const TLB_GEOMETRY_OFFSET: usize = ACC_SLOT_OFFSET + 1024;   // 256 access bytes × u32
 /** The rights decision per (access byte, R/W, U/S, XD): see assembly/rights.ts. */
 export const RIGHTS_TABLE_OFFSET: usize = TLB_GEOMETRY_OFFSET + 64;
 
@@ -83,10 +84,19 @@ export const BATCH_OUT_OFFSET: usize = BATCH_ACC_OFFSET + <usize>BATCH_CAPACITY;
 // Fast TLB: 3 contexts (user, supervisor, supervisor with EFLAGS.AC=1) × 3 access kinds.
 export const FAST_SLOTS: u32 = 9;
 export const FAST_ENTRY_SIZE: usize = 16;
+/** Byte offsets in a fast-TLB entry: the page VA (tag, all ones when empty), then PA page − VA page. */
+export const FAST_ENTRY_TAG: usize = 0;
+export const FAST_ENTRY_ADDEND: usize = 8;
 export const FAST_MAX_ENTRIES: u32 = 1 << 16;
 export const FAST_OFFSET: usize = BATCH_OUT_OFFSET + <usize>BATCH_CAPACITY * 8;
 export const FAST_LIST_CAPACITY: u32 = 16384;
 export const FAST_LIST_OFFSET: usize = FAST_OFFSET + <usize>(FAST_SLOTS * FAST_MAX_ENTRIES) * FAST_ENTRY_SIZE;
+/**
+ * A tag array that is all ones and never written: the slot of every invalid access byte,
+ * so the hit test (one load, one compare) fails for it without a separate check and the
+ * miss path reports FAULT_BAD_ACCESS.
+ */
+export const FAST_NEVER_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
 
 // Architectural TLBs (L1 iTLB, L1 dTLB, STLB), structure of arrays per level so a
 // set's tags share cache lines. Each array starts ARCH_SKEW bytes further into a 4 KiB
@@ -100,7 +110,7 @@ export const ARCH_FRAMES: usize = <usize>ARCH_MAX_ENTRIES * 8 + ARCH_SKEW;
 export const ARCH_STAMPS: usize = <usize>ARCH_MAX_ENTRIES * 16 + 2 * ARCH_SKEW;
 export const ARCH_META: usize = <usize>ARCH_MAX_ENTRIES * 24 + 3 * ARCH_SKEW;
 export const ARCH_LEVEL_BYTES: usize = <usize>ARCH_MAX_ENTRIES * 28 + 5 * ARCH_SKEW;
-export const ARCH_OFFSET: usize = FAST_LIST_OFFSET + <usize>FAST_LIST_CAPACITY * 4;
+export const ARCH_OFFSET: usize = FAST_NEVER_OFFSET + <usize>FAST_MAX_ENTRIES * FAST_ENTRY_SIZE;
 
 // Trace replay (assembly/replay.ts): whole lines of lackey text in, counters, hashes
 // and (optionally) a per-translation log out.

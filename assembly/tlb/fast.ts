@@ -11,11 +11,16 @@
 // Large pages are installed per 4 KiB piece; an INVLPG while any is installed flushes
 // everything (QEMU does the same). Flushes visit only the entries filled since the
 // last flush (v86's filled-slot list) unless the list overflowed.
-import { ACC_COUNT, ACC_IMPLICIT, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "../constants/access";
+//
+// Every u8 access byte has a row in the slot table; an invalid one (access.ts) points at
+// FAST_NEVER_OFFSET, whose tags are all ones, so its lookup misses and the miss path
+// reports it: the hit path needs no test of its own.
+import { ACC_IMPLICIT, ACC_KIND_MASK, ACC_SLOT_ENTRIES, ACC_USER, ACC_WRITE } from "../constants/access";
 import {
-  ACC_SLOT_OFFSET, CNT_EVICTIONS, FAST_ENTRY_SIZE, FAST_LIST_CAPACITY, FAST_LIST_OFFSET,
-  FAST_OFFSET, FAST_SLOTS, TLB_FAST, TOT_INVALIDATIONS,
+  ACC_SLOT_OFFSET, CNT_EVICTIONS, FAST_ENTRY_ADDEND, FAST_ENTRY_SIZE, FAST_LIST_CAPACITY, FAST_LIST_OFFSET, FAST_MAX_ENTRIES,
+  FAST_NEVER_OFFSET, FAST_OFFSET, FAST_SLOTS, TLB_FAST, TOT_INVALIDATIONS,
 } from "../constants/layout";
+import { isAccess } from "../access";
 import { eflagsAc } from "../state";
 import { rightsCheck } from "../rights";
 import { ATTR_DIRTY, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walkAttrs, walkPa } from "../walk/x86";
@@ -32,23 +37,30 @@ const EMPTY: u64 = 0xffffffffffffffff;
 export function fastConfigure(entries: u32): void {
   fastEntries = entries;
   fastMask = entries - 1;
+  memory.fill(FAST_NEVER_OFFSET, 0xff, <usize>FAST_MAX_ENTRIES * FAST_ENTRY_SIZE);
   rebuildSlotTable();
   listOverflow = true;
   fastFlushAll();
 }
 
-/** The access byte → base of its tag array (depends on EFLAGS.AC). */
+/** The access byte → base of its tag array (depends on EFLAGS.AC); the never-hit array for an invalid byte. */
 export function rebuildSlotTable(): void {
-  for (let acc: u32 = 0; acc < ACC_COUNT; acc++) {
+  for (let acc: u32 = 0; acc < ACC_SLOT_ENTRIES; acc++) {
     const ctx: u32 = (acc & ACC_USER) != 0 ? 0 : ((acc & ACC_IMPLICIT) != 0 || !eflagsAc ? 1 : 2);
     const slot = ctx * 3 + (acc & ACC_KIND_MASK);
-    const kindOk = (acc & ACC_KIND_MASK) != 3;
-    store<u32>(ACC_SLOT_OFFSET + (acc << 2), <u32>(kindOk ? FAST_OFFSET + <usize>(slot * fastEntries) * FAST_ENTRY_SIZE : FAST_OFFSET));
+    store<u32>(ACC_SLOT_OFFSET + (acc << 2), <u32>(isAccess(acc) ? FAST_OFFSET + <usize>(slot * fastEntries) * FAST_ENTRY_SIZE : FAST_NEVER_OFFSET));
   }
 }
 
+/** The entry for `va` and an access byte the host stored as a u8 (a batch): every value has a row. */
+@inline export function fastEntryAddrByte(va: u64, acc: u32): usize {
+  return <usize>load<u32>(ACC_SLOT_OFFSET + (acc << 2)) + <usize>(<u32>(va >> 12) & fastMask) * FAST_ENTRY_SIZE;
+}
+
+/** The entry for `va` and any u32 access value: one above 255 reads the row of 255, which is invalid too. */
 @inline export function fastEntryAddr(va: u64, acc: u32): usize {
-  return load<u32>(ACC_SLOT_OFFSET + (acc << 2)) + ((<u32>(va >> 12) & fastMask) << 4);
+  const row = acc < ACC_SLOT_ENTRIES ? acc : ACC_SLOT_ENTRIES - 1;
+  return fastEntryAddrByte(va, row);
 }
 
 /** After a successful walk for `acc`: install the 4 KiB piece in every kind of the same context that its rights allow. */
@@ -72,7 +84,7 @@ export function fastFill(va: u64, acc: u32): void {
       count(TLB_FAST, CNT_EVICTIONS);               // counted for the kind accessed, not the speculative fills
     }
     store<u64>(e, page);
-    store<u64>(e + 8, addend);
+    store<u64>(e + FAST_ENTRY_ADDEND, addend);
   }
 }
 

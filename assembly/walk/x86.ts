@@ -13,6 +13,9 @@ import {
 } from "../constants/x86";
 import { ACC_KIND_MASK, ACC_WRITE } from "../constants/access";
 import {
+  ATTR_DIRTY, ATTR_GLOBAL, ATTR_KEY_MASK, ATTR_KEY_SHIFT, ATTR_RW, ATTR_SHIFT_MASK, ATTR_SHIFT_SHIFT, ATTR_US, ATTR_XD,
+} from "../constants/walk";
+import {
   WALK_COUNT, WALK_OFFSET, WALK_STEPS, WALK_STEP_ADDR, WALK_STEP_AFTER, WALK_STEP_BEFORE,
   WALK_STEP_FLAGS, WALK_STEP_LEVEL, WALK_STEP_NARROW, WALK_STEP_REGISTER, WALK_STEP_SIZE,
   TOT_AD_WRITES, TOT_ENTRY_READS,
@@ -28,20 +31,11 @@ import { countTotal } from "../counters";
 
 // The translation found by the last successful walk.
 export let walkPa: u64 = 0;
-/**
- * Its attributes, packed:
- *   bit 0 R/W · 1 U/S · 2 XD · 3 global · 4 dirty (after this access) · 11:8 key · 23:16 page shift
- */
+/** Its attributes, packed as constants/walk.ts draws them. */
 export let walkAttrs: u32 = 0;
-export const ATTR_RW: u32 = 1;
-export const ATTR_US: u32 = 2;
-export const ATTR_XD: u32 = 4;
-export const ATTR_GLOBAL: u32 = 8;
-export const ATTR_DIRTY: u32 = 16;
-export const ATTR_KEY_SHIFT: u32 = 8;
-export const ATTR_SHIFT_SHIFT: u32 = 16;
-@inline export function attrShift(a: u32): u32 { return (a >> ATTR_SHIFT_SHIFT) & 0xff; }
-@inline export function attrKey(a: u32): u32 { return (a >> ATTR_KEY_SHIFT) & 15; }
+export { ATTR_RW, ATTR_US, ATTR_XD, ATTR_GLOBAL, ATTR_DIRTY, ATTR_KEY_SHIFT, ATTR_SHIFT_SHIFT };
+@inline export function attrShift(a: u32): u32 { return (a >> ATTR_SHIFT_SHIFT) & ATTR_SHIFT_MASK; }
+@inline export function attrKey(a: u32): u32 { return (a >> ATTR_KEY_SHIFT) & ATTR_KEY_MASK; }
 
 /** Record each step in the walk-steps region (walkOnce); translations leave it off. */
 export let walkTracing: bool = false;

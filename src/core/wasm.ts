@@ -28,10 +28,13 @@ export interface CoreExports {
   invpcid(type: number, pcid: number, va: bigint): number;
   flushAll(): void;
   getCr0Lo(): number;
+  getCr0Hi(): number;
   getCr3Lo(): number;
   getCr3Hi(): number;
   getCr4Lo(): number;
+  getCr4Hi(): number;
   getEferLo(): number;
+  getEferHi(): number;
   getPkru(): number;
   getAc(): number;
   getMode(): number;

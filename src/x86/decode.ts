@@ -3,7 +3,8 @@
 import type { CoreConstants } from "../core/constants.js";
 import type { PagingMode } from "../config.js";
 
-export type FaultKind = "PF" | "GP" | "BUS";
+/** #PF, #GP(0), a physical address outside RAM, or an access value that is not an access byte (an embedder's error). */
+export type FaultKind = "PF" | "GP" | "BUS" | "BAD_ACCESS";
 
 export interface PfErrorBits { P: boolean; W: boolean; U: boolean; RSVD: boolean; ID: boolean; PK: boolean }
 
