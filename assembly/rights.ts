@@ -7,10 +7,13 @@
 // whenever a control bit changes (rare), so the hot paths pay one load. Keys are checked
 // beside it: when they deny a data access to a user-mode address, the result is P|PK
 // whatever else denies it (the PK bit describes the key check on its own).
+//
+// With paging off there is no protection (SDM §4.1.1): the table allows everything, so a
+// TLB hit on an entry filled then (it carries U/S = 1) never meets SMEP or SMAP.
 import { ACC_FETCH, ACC_IMPLICIT, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "./constants/access";
 import { RIGHTS_TABLE_OFFSET } from "./constants/layout";
-import { PF_P, PF_PK } from "./constants/x86";
-import { eflagsAc, pkeysActive, pkru, smap, smep, wp } from "./state";
+import { MODE_NONE, PF_P, PF_PK } from "./constants/x86";
+import { eflagsAc, mode, pkeysActive, pkru, smap, smep, wp } from "./state";
 
 /** Table index: access byte (4 bits), then R/W, U/S, XD. */
 export const RIGHTS_RW: u32 = 1 << 4;
@@ -20,6 +23,7 @@ export const RIGHTS_ENTRIES: u32 = 128;
 
 /** The rule without keys: 0 allowed, else PF_P. */
 function decide(acc: u32, rw: bool, us: bool, xd: bool): u32 {
+  if (mode == MODE_NONE) return 0;
   const kind = acc & ACC_KIND_MASK;
   if ((acc & ACC_USER) != 0) {
     if (!us) return PF_P;
