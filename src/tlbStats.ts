@@ -186,14 +186,15 @@ export class TlbStatsReader {
     const kinds = [[n.ACC_READ, "read"], [n.ACC_WRITE, "write"], [n.ACC_FETCH, "fetch"]] as const;
     const view = new DataView(this.memory.buffer);
     const out: FastTlbEntry[] = [];
-    for (let slot = 0; slot < n.FAST_SLOTS; slot++) {
+    const arrays = Math.min(n.FAST_SLOTS, FAST_CONTEXTS.length * kinds.length);
+    for (let slot = 0; slot < arrays; slot++) {
       const context = FAST_CONTEXTS[Math.floor(slot / kinds.length)]!;
       const access = kinds.find(([code]) => code === slot % kinds.length)![1];
       for (let i = 0; i < perArray; i++) {
         const at = n.FAST_OFFSET + (slot * perArray + i) * n.FAST_ENTRY_SIZE;
-        const tag = view.getBigUint64(at, true);
+        const tag = view.getBigUint64(at + n.FAST_ENTRY_TAG, true);
         if (tag === EMPTY_TAG) continue;
-        const addend = view.getBigUint64(at + 8, true);
+        const addend = view.getBigUint64(at + n.FAST_ENTRY_ADDEND, true);
         out.push({
           level: "fast", set: i, way: slot, context, access,
           va: tag, vpn: tag >> 12n, pageSize: 4096, pa: Number(BigInt.asUintN(64, tag + addend)),
