@@ -2,8 +2,8 @@
 // (x86.md §11). Each returns 0, or TRANSLATE_FAULT with a #GP(0) (or bus fault) record
 // and the register unchanged, as the MOV instruction would leave it.
 import {
-  CR0_PG, CR3_NOFLUSH, CR3_PCID_MASK, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PSE, CR4_SMEP,
-  EFER_LMA, MODE_PAE, PTE_PRESENT, QUIRKS_SDM,
+  CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR0_RESERVED, CR3_NOFLUSH, CR3_PCID_MASK, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE,
+  CR4_PSE, CR4_RESERVED, CR4_SMEP, EFER_LMA, EFER_RESERVED, MODE_PAE, PTE_PRESENT, QUIRKS_SDM,
 } from "./constants/x86";
 import { TRANSLATE_FAULT } from "./constants/fault";
 import {
@@ -56,9 +56,23 @@ export function writeCr3(value: u64): i32 {
   return 0;
 }
 
+/**
+ * The #GP(0) rules on the values themselves, for MOV and for a whole-state load alike:
+ * a reserved bit in CR0, CR4 or EFER; CR0.PG without PE; CR0.NW without CD.
+ */
+function invalidRegisters(c0: u64, c4: u64, ef: u64): bool {
+  if ((c0 & CR0_RESERVED) != 0 || (c4 & CR4_RESERVED) != 0 || (ef & EFER_RESERVED) != 0) return true;
+  if ((c0 & CR0_PG) != 0 && (c0 & CR0_PE) == 0) return true;
+  return (c0 & CR0_NW) != 0 && (c0 & CR0_CD) == 0;
+}
+
 /** MOV to CR0, CR4 or EFER (given together; unchanged ones passed as they are). */
 export function writeControl(newCr0: u64, newCr4: u64, newEfer: u64): i32 {
   clearFault();
+  if (invalidRegisters(newCr0, newCr4, newEfer)) return failGp(0, 0);
+  // In IA-32e mode CR4.LA57 cannot change and CR4.PAE cannot be cleared (SDM, MOV to CR4).
+  if ((efer & EFER_LMA) != 0 && (newEfer & EFER_LMA) != 0
+      && (((newCr4 ^ cr4) & CR4_LA57) != 0 || (newCr4 & CR4_PAE) == 0)) return failGp(0, 0);
   const oldMode = mode;
   const newMode = modeOf(newCr0, newCr4, newEfer);
   const newIa32e = newMode >= 3;
@@ -123,10 +137,12 @@ export function invpcid(type: u32, pcid: u32, va: u64): i32 {
 
 /**
  * Load the whole control state at once, as a VM entry or a machine reset does: no MOV
- * ordering rules, everything flushed, PAE PDPTE registers loaded (#GP(0) on a reserved bit).
+ * ordering rules, everything flushed, PAE PDPTE registers loaded. #GP(0) on a reserved
+ * bit of CR0/CR4/EFER or of a PDPTE, and nothing changes.
  */
 export function loadState(newCr0: u64, newCr3: u64, newCr4: u64, newEfer: u64): i32 {
   clearFault();
+  if (invalidRegisters(newCr0, newCr4, newEfer)) return failGp(0, 0);
   const m = modeOf(newCr0, newCr4, newEfer);
   if (m == MODE_PAE && loadPdptes(newCr3 & 0xffffffff) != 0) return TRANSLATE_FAULT;
   setRegisters(newCr0, newCr3, newCr4, newEfer);

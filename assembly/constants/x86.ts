@@ -28,7 +28,10 @@ export const PSE36_HIGH_SHIFT: u32 = 13;
 export const PSE36_HIGH_MASK: u32 = 0xff;
 
 // Control registers.
+export const CR0_PE: u64 = 1 << 0;
 export const CR0_WP: u64 = 1 << 16;
+export const CR0_NW: u64 = 1 << 29;
+export const CR0_CD: u64 = 1 << 30;
 export const CR0_PG: u64 = 1 << 31;
 export const CR4_PSE: u64 = 1 << 4;
 export const CR4_PAE: u64 = 1 << 5;
@@ -41,6 +44,20 @@ export const CR4_PKE: u64 = 1 << 22;
 export const EFER_LME: u64 = 1 << 8;
 export const EFER_LMA: u64 = 1 << 10;
 export const EFER_NXE: u64 = 1 << 11;
+export const EFER_SCE: u64 = 1 << 0;
+
+// Reserved bits: a MOV to CR0/CR4 or a WRMSR to EFER that sets one raises #GP(0).
+/** CR0 bits 63:32 (bits 31:0 that the SDM reserves are ignored by MOV, so they are stored as given). */
+export const CR0_RESERVED: u64 = 0xffffffff00000000;
+/**
+ * CR4 bits that are not defined, or that enable a paging feature the core does not
+ * model (CET 23, PKS 24, LASS 27, LAM_SUP 28: as on a CPU without it, they are reserved).
+ * Defined bits that do not change translation (VME, PVI, TSD, DE, MCE, PCE, OSFXSR,
+ * OSXMMEXCPT, UMIP, VMXE, SMXE, FSGSBASE, OSXSAVE, KL, UINTR, FRED) are stored, unused.
+ */
+export const CR4_RESERVED: u64 = ~(<u64>0x7fff | <u64>0x7f0000 | <u64>1 << 25 | <u64>1 << 32);
+/** IA32_EFER bits other than SCE, LME, LMA and NXE (Intel SDM). */
+export const EFER_RESERVED: u64 = ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE);
 /** MOV to CR3 with PCIDE=1: bit 63 of the source says "do not invalidate"; it is not stored. */
 export const CR3_NOFLUSH: u64 = 0x8000000000000000;
 export const CR3_PCID_MASK: u64 = 0xfff;

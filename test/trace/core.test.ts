@@ -105,7 +105,8 @@ describe("the walk after a demand fault", () => {
     put(r, "L 1000,4\n");
     expect(r.core.replayChunk(9)).toBe(n.REPLAY_OK);
     // An embedder loads another root (an empty table at 0x1000, below the model's frames).
-    const cr0 = BigInt(n.CR0_PG | n.CR0_WP | 1), cr4 = BigInt(n.CR4_PAE), efer = BigInt(n.EFER_LME | n.EFER_LMA);
+    const B = r.k.big;   // bigints: `|` on numbers would sign-extend CR0.PG into bits 63:32 (reserved: #GP)
+    const cr0 = B.CR0_PG | B.CR0_WP | 1n, cr4 = B.CR4_PAE, efer = B.EFER_LME | B.EFER_LMA;
     expect(r.core.loadState(cr0, 0x1000n, cr4, efer)).toBe(0);
     put(r, "# noise\nS 5000,8\n");
     expect(r.core.replayChunk(17)).toBe(n.REPLAY_WALK_FAULT);
