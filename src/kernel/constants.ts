@@ -4,6 +4,9 @@ export const PROT_NONE = 0;
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
+export const PROT_SEM = 0x8;
+export const PROT_GROWSDOWN = 0x01000000;
+export const PROT_GROWSUP = 0x02000000;
 
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
@@ -11,27 +14,47 @@ export const MAP_SHARED_VALIDATE = 0x03;
 export const MAP_TYPE = 0x0f;
 export const MAP_FIXED = 0x10;
 export const MAP_ANONYMOUS = 0x20;
+export const MAP_32BIT = 0x40;
 export const MAP_GROWSDOWN = 0x0100;
+export const MAP_DENYWRITE = 0x0800;
+export const MAP_EXECUTABLE = 0x1000;
+export const MAP_LOCKED = 0x2000;
+export const MAP_NORESERVE = 0x4000;
 export const MAP_POPULATE = 0x8000;
+export const MAP_NONBLOCK = 0x10000;
+export const MAP_STACK = 0x20000;
+export const MAP_HUGETLB = 0x40000;
 export const MAP_FIXED_NOREPLACE = 0x100000;
+export const MAP_UNINITIALIZED = 0x4000000;
+export const MAP_HUGE_2MB = 21 << 26;
+export const MAP_HUGE_1GB = 30 << 26;
+/** include/linux/mman.h: the flags every mmap implementation accepts; MAP_SHARED_VALIDATE refuses any other (EOPNOTSUPP). */
+export const LEGACY_MAP_MASK = MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE |
+  MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |
+  MAP_32BIT | MAP_HUGE_2MB | MAP_HUGE_1GB;
 
 export const MREMAP_MAYMOVE = 1;
 export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
 
 export const MADV_DONTNEED = 4;
 
 /** errno values (asm-generic/errno-base.h). */
 export const EPERM = 1;
 export const ENOENT = 2;
+export const ESRCH = 3;
+export const EBADF = 9;
 export const ENOMEM = 12;
 export const EACCES = 13;
 export const EFAULT = 14;
 export const EEXIST = 17;
 export const EINVAL = 22;
+export const EOVERFLOW = 75;
+export const EOPNOTSUPP = 95;
 
 const ERRNO_NAMES: Record<number, string> = {
-  [EPERM]: "EPERM", [ENOENT]: "ENOENT", [ENOMEM]: "ENOMEM", [EACCES]: "EACCES", [EFAULT]: "EFAULT",
-  [EEXIST]: "EEXIST", [EINVAL]: "EINVAL",
+  [EPERM]: "EPERM", [ENOENT]: "ENOENT", [ESRCH]: "ESRCH", [EBADF]: "EBADF", [ENOMEM]: "ENOMEM", [EACCES]: "EACCES",
+  [EFAULT]: "EFAULT", [EEXIST]: "EEXIST", [EINVAL]: "EINVAL", [EOVERFLOW]: "EOVERFLOW", [EOPNOTSUPP]: "EOPNOTSUPP",
 };
 
 /** A system call failed: `errno` as Linux would return it (the call returns -errno there). */
@@ -42,6 +65,16 @@ export class KernelError extends Error {
     super(`${ERRNO_NAMES[errno] ?? `errno ${errno}`}: ${what}`);
     this.code = ERRNO_NAMES[errno] ?? String(errno);
   }
+}
+
+/**
+ * A JS argument no C caller could pass: not an integer, negative, 2^64 or more, not a
+ * Uint8Array, not a MappedFile... Refused before any state changes, with errno EINVAL
+ * (what Linux says to a value it cannot use) and `argument` naming the parameter.
+ */
+export class ArgumentError extends KernelError {
+  override name = "ArgumentError";
+  constructor(readonly argument: string, what: string) { super(EINVAL, what); }
 }
 
 /** An access the process may not make: the kernel would deliver SIGSEGV. */

@@ -6,17 +6,16 @@ import type { TlbOptions } from "../config.js";
 import { ConfigError } from "../config.js";
 import { FrameUse, Frames } from "./frames.js";
 import { SwapDevice } from "./swap.js";
-import {
-  PTE_A, PTE_D, PTE_P, PTE_RW, PTE_US, PTE_XD_HI, PageTableMemory, frameOf, isPresent, isProtNone, isSwap,
-  swapEntry, swapSlot,
-} from "./pte.js";
+import { CPL_USER, LO_FRAME_MASK, PageTableMemory, frameOf, swapEntry, swapSlot } from "./pte.js";
 import { AddressSpace } from "./mm.js";
-import { ENOMEM, KernelError, SegmentationFault } from "./constants.js";
+import { ArgumentError, ENOMEM, ESRCH, KernelError, SegmentationFault } from "./constants.js";
 import { PAGE_SIZE, TASK_SIZE_4LEVEL, TASK_SIZE_5LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
 import { Process } from "./process.js";
 import { spawnProcess, type ProcessImage } from "./spawn.js";
 import { ProcFs } from "./procfs.js";
-import { parseMaps } from "../views/maps.js";
+import { PcidPool } from "./pcid.js";
+import { importedProcess } from "./import.js";
+import { show } from "./args.js";
 
 export interface KernelOptions {
   /** Guest RAM (default 64 MiB). */
@@ -29,6 +28,8 @@ export interface KernelOptions {
 }
 
 export type Access = "read" | "write" | "fetch";
+/** Kernel.create's options, the only keys it accepts. */
+const KERNEL_OPTION_KEYS: readonly string[] = ["ramBytes", "swapPages", "mode", "tlb"];
 /** Frames below 1 MiB hold the "kernel": the zero page and the shared kernel tables. */
 const RESERVED_LOW = 256;
 const KERNEL_PML4_FIRST = 256;
@@ -61,7 +62,10 @@ export class Kernel {
   /** /proc: `procfs.read("/proc/1/smaps")`. */
   readonly procfs = new ProcFs(this);
   private nextPid = 1;
-  private nextPcid = 1;
+  /** PCIDs 1..4095 for address spaces; 0 once they are all taken (see PcidPool). */
+  readonly pcids: PcidPool;
+  /** totalram_pages: RAM less the kernel's reserved frames (MemTotal), for the overcommit check. */
+  readonly totalRamPages: number;
   /** Core constants the fault path reads, fetched once (the constants object checks every name it is asked). */
   readonly codes: { userRead: number; userWrite: number; userFetch: number; faultPf: number; faultGp: number; pfPresent: number };
   private current: AddressSpace | null = null;
@@ -69,24 +73,33 @@ export class Kernel {
   private constructor(readonly machine: Machine, swapPages: number, readonly levels: 4 | 5) {
     this.bytes = machine.phys.bytes;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.tables = new PageTableMemory(this.view, levels);
+    this.tables = new PageTableMemory(this.view, levels, machine.k);
     this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
+    this.totalRamPages = this.frames.count - RESERVED_LOW;
     this.swap = swapPages > 0 ? new SwapDevice(swapPages) : null;
     const n = machine.k.num;
-    this.codes = { userRead: machine.access("read", 3), userWrite: machine.access("write", 3), userFetch: machine.access("fetch", 3),
-      faultPf: n.FAULT_PF, faultGp: n.FAULT_GP, pfPresent: n.PF_P };
+    this.pcids = new PcidPool(n.CR3_PCID_MASK + 1);
+    this.codes = { userRead: machine.access("read", CPL_USER), userWrite: machine.access("write", CPL_USER),
+      userFetch: machine.access("fetch", CPL_USER), faultPf: n.FAULT_PF, faultGp: n.FAULT_GP, pfPresent: n.PF_P };
     // The kernel half: a 1 GiB supervisor-only direct map of physical memory at
     // 0xffff888000000000 (PML4 index 273), so a user access there is a protection fault.
+    const b = this.tables.bits;
     const pdpt = this.kernelPdpt * 4096;
     this.bytes.fill(0, pdpt, pdpt + 4096);
-    this.tables.set(pdpt, (0 | PTE_P | PTE_RW | 0x80 | PTE_A | PTE_D) >>> 0, PTE_XD_HI);
+    this.tables.set(pdpt, (0 | b.P | b.RW | b.PS | b.A | b.D) >>> 0, b.XD_HI);
     // With 5-level paging the direct map's PML5 entry (511) points at a shared kernel PML4.
     const pml4 = this.kernelPml4 * 4096;
     this.bytes.fill(0, pml4, pml4 + 4096);
-    this.tables.set(pml4 + KERNEL_PML4_INDEX * 8, (pdpt | PTE_P | PTE_RW) >>> 0, 0);
+    this.tables.set(pml4 + KERNEL_PML4_INDEX * 8, (pdpt | b.P | b.RW) >>> 0, 0);
   }
 
   static async create(opts: KernelOptions = {}): Promise<Kernel> {
+    if (opts === null || typeof opts !== "object" || Array.isArray(opts)) {
+      throw new ConfigError(`Kernel.create: options ${show(opts)} is not an object`);
+    }
+    for (const key of Object.keys(opts)) {
+      if (!KERNEL_OPTION_KEYS.includes(key)) throw new ConfigError(`Kernel.create: unknown option ${JSON.stringify(key)} (known: ${KERNEL_OPTION_KEYS.join(", ")})`);
+    }
     const swapPages = opts.swapPages ?? 0;
     if (!Number.isInteger(swapPages) || swapPages < 0) throw new ConfigError(`swapPages: ${swapPages} is not a whole number of pages`);
     const mode = opts.mode ?? "4level";
@@ -96,9 +109,10 @@ export class Kernel {
     return new Kernel(machine, swapPages, mode === "5level" ? 5 : 4);
   }
 
-  /** execve-like: a new process laid out from `image` (spawn.ts). */
+  /** execve-like: a new process laid out from `image` (spawn.ts); a bad image changes nothing. */
   spawn(image: ProcessImage): Process {
-    const p = spawnProcess(this, this.nextPid++, image);
+    const p = spawnProcess(this, this.nextPid, image);
+    this.nextPid++;
     this.processes.set(p.pid, p);
     return p;
   }
@@ -106,62 +120,93 @@ export class Kernel {
   /**
    * A process whose VMAs are those of a real /proc/PID/maps text (nothing resident yet;
    * touching its memory faults pages in as usual). Its maps renders back byte for byte.
+   * A line that is not a maps line, or a range beyond this kernel's TASK_SIZE, is refused
+   * (MapsFormatError naming the line) and nothing is created.
    */
   importMaps(text: string, name = "imported"): Process {
-    const { vmas, mm: layout } = parseMaps(text);
-    const mm = this.newAddressSpace();
-    mm.vmas = vmas;
-    Object.assign(mm, { startBrk: layout.startBrk, brk: layout.brk, startStack: layout.startStack, gate: layout.gate });
-    mm.trackPeak();
-    const p = new Process(this, this.nextPid++, mm, name);
+    if (typeof text !== "string") throw new ArgumentError("text", `importMaps: text ${show(text)} is not a string`);
+    if (typeof name !== "string") throw new ArgumentError("name", `importMaps: name ${show(name)} is not a string`);
+    const p = importedProcess(this, this.nextPid, text, name);
+    this.nextPid++;
     this.processes.set(p.pid, p);
     return p;
   }
 
-  /** fork(2) of `parent`. */
+  /** `p` as a live process of this kernel, or the reason it is not one. */
+  private own(call: string, p: unknown): Process {
+    if (!(p instanceof Process)) throw new ArgumentError("process", `${call}: ${show(p)} is not a Process`);
+    if (p.kernel !== this) throw new KernelError(ESRCH, `${call}: process ${p.pid} belongs to another kernel`);
+    if (!p.alive) throw new KernelError(ESRCH, `${call}: process ${p.pid} has exited`);
+    return p;
+  }
+
+  /** fork(2) of `parent`: ENOMEM when its tables or its commit cannot be copied (nothing is left behind). */
   fork(parent: Process): Process {
-    const child = parent.fork(this.nextPid++);
+    const child = this.own("fork", parent).copyFor(this.nextPid);
+    this.nextPid++;
     this.processes.set(child.pid, child);
     return child;
   }
 
-  /** exit(2) of `p`. */
+  /** exit(2) of `p`: its pages, tables and PCID go back; later calls on it are ESRCH. */
   exit(p: Process): void {
-    p.exit();
+    this.own("exit", p).teardown();
     this.processes.delete(p.pid);
   }
 
-  /** A new empty address space with its own PML4 (kernel half shared) and PCID. */
+  /** TASK_SIZE of this kernel's processes: 2^47 or 2^56, less a page. */
+  get taskSize(): bigint { return this.levels === 5 ? TASK_SIZE_5LEVEL : TASK_SIZE_4LEVEL; }
+
+  /** A new empty address space with its own PML4 (kernel half shared) and a PCID (0 when all are taken). */
   newAddressSpace(): AddressSpace {
     const root = this.allocTable();
-    if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | PTE_P | PTE_RW) >>> 0, 0);
-    else this.tables.set(root + 511 * 8, (this.kernelPml4 * 4096 | PTE_P | PTE_RW) >>> 0, 0);
-    const mm = new AddressSpace(root, this.nextPcid++ & 0xfff, this.levels === 5 ? TASK_SIZE_5LEVEL : TASK_SIZE_4LEVEL);
+    const b = this.tables.bits;
+    if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | b.P | b.RW) >>> 0, 0);
+    else this.tables.set(root + 511 * 8, (this.kernelPml4 * 4096 | b.P | b.RW) >>> 0, 0);
+    const mm = new AddressSpace(root, this.pcids.take(), this.taskSize);
     this.mms.set(mm.id, mm);
     return mm;
   }
 
-  /** Free an address space's tables (its pages were unmapped first). */
+  /** Free an address space's tables (its pages were unmapped first) and its PCID, flushed first. */
   dropAddressSpace(mm: AddressSpace): void {
     const freeTables = (table: number, level: number) => {
       for (let i = 0; i < 512; i++) {
         if (level === 0 && i >= KERNEL_PML4_FIRST) break;
         const lo = this.tables.lo(table + i * 8);
-        if (level < this.levels - 1 && isPresent(lo)) freeTables((lo & 0xfffff000) >>> 0, level + 1);
+        if (level < this.levels - 1 && this.tables.isPresent(lo)) freeTables((lo & LO_FRAME_MASK) >>> 0, level + 1);
       }
       this.frames.release(table / 4096);
     };
     freeTables(mm.root, 0);
     this.machine.invpcid(1, mm.pcid);
+    this.pcids.release(mm.pcid);
     this.mms.delete(mm.id);
     if (this.current === mm) this.current = null;
   }
 
-  /** Load `mm` into CR3 (its PCID keeps the other processes' TLB entries). */
+  /**
+   * Load `mm` into CR3. With its own PCID the write keeps the TLB (CR3 bit 63: the other
+   * processes' entries stay, tagged with theirs); on the shared PCID 0 it flushes that
+   * PCID's entries, which may be another process's.
+   */
   switchTo(mm: AddressSpace): void {
     if (this.current === mm) return;
-    this.machine.writeCr3(BigInt(mm.root) | BigInt(mm.pcid) | (1n << 63n));
+    const k = this.machine.k.big;
+    this.machine.writeCr3(BigInt(mm.root) | BigInt(mm.pcid) | (mm.pcid !== 0 ? k.CR3_NOFLUSH : 0n));
     this.current = mm;
+  }
+
+  /** __vm_enough_memory with overcommit_memory = 0 (OVERCOMMIT_GUESS): one request may not exceed RAM + swap. */
+  commitFits(pages: bigint): boolean {
+    return pages <= BigInt(this.totalRamPages + (this.swap ? this.swap.slots - 1 : 0));
+  }
+
+  /** commitFits or ENOMEM. */
+  chargeCommit(pages: bigint, call: string): void {
+    if (!this.commitFits(pages)) {
+      throw new KernelError(ENOMEM, `${call}: ${pages} pages is more than RAM + swap (overcommit heuristic)`);
+    }
   }
 
   /** Drop `mm`'s TLB entries for one page (INVPCID type 0: works for any process). */
@@ -194,7 +239,7 @@ export class Kernel {
    * is written to a swap slot and its PTEs become swap entries.
    */
   reclaimOne(): boolean {
-    const fr = this.frames;
+    const fr = this.frames, A = this.tables.bits.A;
     for (let n = 0; n < 2 * fr.count; n++) {
       const f = fr.hand;
       fr.hand = (fr.hand + 1) % fr.count;
@@ -212,7 +257,7 @@ export class Kernel {
         const mm = this.mms.get(m.mmId)!;
         const pa = this.tables.ptePa(mm.root, m.vpn, null);
         const lo = this.tables.lo(pa);
-        if (lo & PTE_A) { young = true; this.tables.set(pa, lo & ~PTE_A, this.tables.hi(pa)); this.flushPage(mm, m.vpn); }
+        if (lo & A) { young = true; this.tables.set(pa, lo & ~A, this.tables.hi(pa)); this.flushPage(mm, m.vpn); }
       }
       if (young) continue;
       const slot = this.swap.store(this.bytes.subarray(f * 4096, f * 4096 + 4096), maps.length);
@@ -251,19 +296,19 @@ export class Kernel {
     const vpn = Number(va >> 12n);
     const pa = this.tables.ptePa(mm.root, vpn, mm.allocTableFn ??= () => { mm.tablePages++; return this.allocTable(); });
     if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
-    const lo = this.tables.lo(pa);
-    if (isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
-    else if (isProtNone(lo)) this.setPte(vma, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
-    else if (!isPresent(lo)) {
+    const t = this.tables, lo = t.lo(pa);
+    if (t.isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
+    else if (t.isProtNone(lo)) this.setPte(vma, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
+    else if (!t.isPresent(lo)) {
       if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) this.doFault(mm, vma, vpn, pa, access);
       else this.doAnonymousPage(mm, vma, vpn, pa, access);
-    } else if (access === "write" && (lo & PTE_RW) === 0) {
+    } else if (access === "write" && (lo & t.bits.RW) === 0) {
       this.doWpPage(mm, vma, vpn, pa, frameOf(lo));
     } // else: a spurious fault from a stale TLB entry; the flush below is the fix
     if (!present || access === "write") mm.minorFaults++;
     // x86 never caches a not-present entry (x86.md §12): only a change to a present one
     // (COW, write-enable, spurious) needs its TLB entries dropped.
-    if (isPresent(lo)) this.flushPage(mm, vpn);
+    if (t.isPresent(lo)) this.flushPage(mm, vpn);
   }
 
   /** May this private page be written in place? Only if it is an anonymous page nobody else maps. */
@@ -275,9 +320,10 @@ export class Kernel {
 
   /** Write a present PTE (user, NX unless executable). */
   private setPte(vma: Vma, pa: number, frame: number, writable: boolean): void {
-    let lo = (frame * 4096) | PTE_P | PTE_US;
-    if (writable) lo |= PTE_RW;
-    this.tables.set(pa, lo >>> 0, (vma.flags & VM_EXEC) !== 0 ? 0 : PTE_XD_HI);
+    const b = this.tables.bits;
+    let lo = (frame * 4096) | b.P | b.US;
+    if (writable) lo |= b.RW;
+    this.tables.set(pa, lo >>> 0, (vma.flags & VM_EXEC) !== 0 ? 0 : b.XD_HI);
   }
 
   private map(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
@@ -372,10 +418,10 @@ export class Kernel {
 
   /** Zap one PTE (munmap, MADV_DONTNEED, exit): drop its frame mapping or swap slot. */
   zapPte(mm: AddressSpace, vpn: number, pa: number, lo: number): void {
-    if (isPresent(lo) || isProtNone(lo)) {
+    if (this.tables.holdsFrame(lo)) {
       const f = frameOf(lo);
       if (f !== this.zeroFrame) this.frames.removeMapping(f, mm.id, vpn);
-    } else if (isSwap(lo)) {
+    } else if (this.tables.isSwap(lo)) {
       this.swap?.put(swapSlot(lo));
     }
     this.tables.set(pa, 0, 0);

@@ -2,7 +2,7 @@
 // root in guest RAM, the brk/stack/mmap layout, and fault counters.
 import type { MmLayout, Vma } from "./vma.js";
 import { PAGE_SIZE, VM_ACCOUNT, VM_GROWSDOWN } from "./vma.js";
-import { isPresent, type PageTableMemory } from "./pte.js";
+import { LO_FRAME_MASK, type PageTableMemory } from "./pte.js";
 
 let nextMmId = 1;
 
@@ -13,6 +13,9 @@ export class AddressSpace {
   brk = 0n;
   startStack = 0n;
   mmapBase = 0n;
+  /** The main program's text (mm->start_code, end_code): VmExe is the part of exec_vm inside it. */
+  startCode = 0n;
+  endCode = 0n;
   gate: Vma | null = null;
   /** Page-table pages below the root (the root counts too). */
   tablePages = 1;
@@ -132,7 +135,7 @@ export function forEachPte(t: PageTableMemory, root: number, startVpn: number, e
       const lo = t.lo(ea);
       const vpn = base + i * span;
       if (level === leaf) { if (lo !== 0 || t.hi(ea) !== 0) fn(vpn, ea, lo, t.hi(ea)); continue; }
-      if (isPresent(lo)) visit((lo & 0xfffff000) >>> 0, level + 1, vpn);
+      if (t.isPresent(lo)) visit((lo & LO_FRAME_MASK) >>> 0, level + 1, vpn);
     }
   };
   if (endVpn > startVpn) visit(root, 0, 0);

@@ -5,8 +5,8 @@ import type { Kernel } from "./kernel.js";
 import type { Process } from "./process.js";
 import { forEachPte } from "./mm.js";
 import { FrameUse } from "./frames.js";
-import { PTE_A, PTE_D, frameOf, isPresent, isSwap, swapSlot } from "./pte.js";
-import { PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_SHARED, VM_WRITE, type Vma } from "./vma.js";
+import { frameOf, swapSlot } from "./pte.js";
+import { PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_SHARED, VM_WRITE } from "./vma.js";
 import { renderMaps } from "../views/maps.js";
 import { renderSmaps, renderSmapsRollup, zeroCounts, PSS_SHIFT, type SmapsCounts, type SmapsInput } from "../views/smaps.js";
 import { renderStatusMemory } from "../views/status.js";
@@ -28,6 +28,12 @@ export class ProcFs {
    * `offset`/`length` as in pread), "/proc/meminfo", or "getconf PAGESIZE".
    */
   read(path: string, opts: { offset?: bigint | number; length?: number } = {}): string | Uint8Array {
+    if (typeof path !== "string") throw new ErrnoError("EINVAL", `procfs.read: path ${String(path)} is not a string`);
+    if (opts === null || typeof opts !== "object") throw new ErrnoError("EINVAL", "procfs.read: options are not an object");
+    const offset = opts.offset ?? 0;
+    if (!(typeof offset === "bigint" || (typeof offset === "number" && Number.isInteger(offset)))) {
+      throw new ErrnoError("EINVAL", `pagemap offset ${String(offset)} is not a whole number`);
+    }
     if (path === "getconf PAGESIZE") return `${PAGE}\n`;
     if (path === "/proc/meminfo") return this.meminfo();
     const m = /^\/proc\/(\d+|self)\/(maps|smaps|smaps_rollup|status|pagemap)$/.exec(path);
@@ -39,27 +45,27 @@ export class ProcFs {
       case "smaps": return renderSmaps(this.smapsEntries(p), p.mm.layout());
       case "smaps_rollup": return renderSmapsRollup(this.smapsEntries(p), p.mm.layout());
       case "status": return this.status(p);
-      default: return this.pagemap(p, BigInt(opts.offset ?? 0), opts.length ?? 8 * 512);
+      default: return this.pagemap(p, BigInt(offset), opts.length ?? 8 * 512);
     }
   }
 
   /** smaps_account per VMA: walk its PTEs, classify each page by map count and dirtiness. */
   smapsEntries(p: Process): SmapsInput[] {
-    const k = this.kernel, fr = k.frames, mm = p.mm;
+    const k = this.kernel, fr = k.frames, mm = p.mm, t = k.tables, A = t.bits.A, D = t.bits.D;
     return mm.vmas.map((vma) => {
       const c = zeroCounts();
       forEachPte(k.tables, mm.root, Number(vma.start / PAGE_SIZE), Number(vma.end / PAGE_SIZE), (_vpn, _pa, lo) => {
-        if (isSwap(lo)) {
+        if (t.isSwap(lo)) {
           const n = k.swap!.count[swapSlot(lo)]!;
           c.swap += PAGE;
           c.swapPss += n >= 2 ? Math.floor(FULL / n) : FULL;
           return;
         }
-        if (!isPresent(lo)) return;
+        if (!t.isPresent(lo)) return;
         const f = frameOf(lo);
         if (f === k.zeroFrame) return;                    // vm_normal_page: the zero page is not counted
         const use = fr.use[f]!, maps = fr.mapcount[f]!;
-        const dirty = (lo & PTE_D) !== 0 || fr.dirty[f] === 1;
+        const dirty = (lo & D) !== 0 || fr.dirty[f] === 1;
         const pss = maps >= 2 ? Math.floor(FULL / maps) : FULL;
         c.rss += PAGE;
         c.pss += pss;
@@ -67,7 +73,7 @@ export class ProcFs {
         if (use === FrameUse.Anon) { c.anonymous += PAGE; c.pssAnon += pss; }
         else if (use === FrameUse.Shmem) c.pssShmem += pss;
         else c.pssFile += pss;
-        if (lo & PTE_A) c.referenced += PAGE;
+        if (lo & A) c.referenced += PAGE;
         if (maps >= 2) { if (dirty) c.sharedDirty += PAGE; else c.sharedClean += PAGE; }
         else if (dirty) c.privateDirty += PAGE; else c.privateClean += PAGE;
       });
@@ -82,7 +88,7 @@ export class ProcFs {
     for (const e of this.smapsEntries(p)) {
       for (const key of Object.keys(sum) as (keyof SmapsCounts)[]) sum[key] += e.counts[key];
       forEachPte(k.tables, p.mm.root, Number(e.vma.start / PAGE_SIZE), Number(e.vma.end / PAGE_SIZE), (_v, _pa, lo) => {
-        if (!isPresent(lo) || frameOf(lo) === k.zeroFrame) return;
+        if (!k.tables.isPresent(lo) || frameOf(lo) === k.zeroFrame) return;
         const use = k.frames.use[frameOf(lo)];
         if (use === FrameUse.Anon) anon += PAGE; else if (use === FrameUse.Shmem) shmem += PAGE; else file += PAGE;
       });
@@ -90,20 +96,33 @@ export class ProcFs {
     return { rss: sum, anon, file, shmem };
   }
 
-  /** The Vm* lines of /proc/PID/status (task_mem). */
+  /**
+   * The Vm* lines of /proc/PID/status, as fs/proc/task_mmu.c task_mem computes them from
+   * vm_stat_account's counters (mm/internal.h): exec_vm = VMAs with VM_EXEC but neither
+   * VM_WRITE nor VM_STACK (VM_GROWSDOWN on x86), stack_vm = VM_STACK, data_vm = VM_WRITE
+   * without VM_SHARED or VM_STACK. VmExe = exec_vm inside the program's text
+   * (PAGE_ALIGN(end_code) - start_code, capped at exec_vm), VmLib = the rest of exec_vm.
+   */
   status(p: Process): string {
     const mm = p.mm, t = this.totals(p);
-    const sizeOf = (pred: (v: Vma) => boolean) => Number(mm.vmas.filter(pred).reduce((s, v) => s + (v.end - v.start), 0n));
+    let execVm = 0n, stackVm = 0n, dataVm = 0n;
+    for (const v of mm.vmas) {
+      const size = v.end - v.start;
+      if ((v.flags & (VM_EXEC | VM_WRITE | VM_GROWSDOWN)) === VM_EXEC) execVm += size;
+      else if (v.flags & VM_GROWSDOWN) stackVm += size;
+      else if ((v.flags & (VM_WRITE | VM_SHARED | VM_GROWSDOWN)) === VM_WRITE) dataVm += size;
+    }
+    // Unsigned long arithmetic: with no executable segment (start_code ~0, end_code 0) this is one page.
+    const pageMask = ~(PAGE_SIZE - 1n);
+    let text = BigInt.asUintN(64, (BigInt.asUintN(64, mm.endCode + PAGE_SIZE - 1n) & pageMask) - (mm.startCode & pageMask));
+    if (text > execVm) text = execVm;
     const rss = t.anon + t.file + t.shmem;
     if (rss > mm.hiwaterRss) mm.hiwaterRss = rss;
-    const stack = (v: Vma) => (v.flags & VM_GROWSDOWN) !== 0;
-    const exec = sizeOf((v) => (v.flags & VM_EXEC) !== 0 && (v.flags & VM_WRITE) === 0 && !stack(v));
-    const exe = sizeOf((v) => (v.flags & VM_EXEC) !== 0 && v.file !== null && v.file === mm.vmas.find((x) => x.file)?.file);
     return renderStatusMemory({
       vmPeak: Number(mm.hiwaterVm > mm.virtualSize() ? mm.hiwaterVm : mm.virtualSize()), vmSize: Number(mm.virtualSize()),
       vmLck: 0, vmPin: 0, vmHWM: mm.hiwaterRss, vmRSS: rss, rssAnon: t.anon, rssFile: t.file, rssShmem: t.shmem,
-      vmData: sizeOf((v) => (v.flags & (VM_WRITE | VM_SHARED)) === VM_WRITE && !stack(v)),
-      vmStk: sizeOf(stack), vmExe: exe, vmLib: exec - exe, vmPTE: mm.tablePages * PAGE, vmSwap: t.rss.swap, hugetlbPages: 0,
+      vmData: Number(dataVm), vmStk: Number(stackVm), vmExe: Number(text), vmLib: Number(execVm - text),
+      vmPTE: mm.tablePages * PAGE, vmSwap: t.rss.swap, hugetlbPages: 0,
     });
   }
 
@@ -115,8 +134,8 @@ export class ProcFs {
       const pa = k.tables.ptePa(p.mm.root, Number(vpn), null);
       if (pa < 0) return { kind: "none" };
       const lo = k.tables.lo(pa);
-      if (isSwap(lo)) return { kind: "swap", type: 0, offset: BigInt(swapSlot(lo)) };
-      if (!isPresent(lo)) return { kind: "none" };
+      if (k.tables.isSwap(lo)) return { kind: "swap", type: 0, offset: BigInt(swapSlot(lo)) };
+      if (!k.tables.isPresent(lo)) return { kind: "none" };
       const f = frameOf(lo);
       if (f === k.zeroFrame) return { kind: "zero", pfn: BigInt(f) };
       return { kind: "present", pfn: BigInt(f), exclusive: k.frames.mapcount[f] === 1,

@@ -18,6 +18,7 @@ export const VM_IO = 1 << 14;
 export const VM_DONTCOPY = 1 << 17;
 export const VM_DONTEXPAND = 1 << 18;
 export const VM_ACCOUNT = 1 << 20;
+export const VM_NORESERVE = 1 << 21;
 export const VM_DONTDUMP = 1 << 26;
 
 /** The backing file of a file VMA. `dev` is a kernel dev_t: major << 20 | minor. */

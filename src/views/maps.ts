@@ -64,12 +64,23 @@ export function renderMaps(vmas: readonly Vma[], mm: MmLayout): string {
 // ---------------------------------------------------------------------------------
 // Parsing a real /proc/PID/maps.
 
-const HEX = /^[0-9a-f]+$/;
+/** Hex as the kernel prints an unsigned long: 1 to 16 digits (never 65 bits). */
+const HEX = /^[0-9a-f]{1,16}$/;
 const PERMS = /^[r-][w-][x-][ps]$/;
 const SHMEM_FILE: Pick<VmaFile, "path" | "deleted"> = { path: "/dev/zero", deleted: true };
+const PAGE_MASK = 0xfffn;
 
+/** A line that is not one a kernel could have written: names the 1-based line and shows its text. */
+export class MapsFormatError extends Error {
+  override name = "MapsFormatError";
+  constructor(readonly lineNumber: number, readonly line: string, readonly problem: string) {
+    super(`maps line ${lineNumber}: ${problem}: ${JSON.stringify(line.length > 120 ? line.slice(0, 120) + "…" : line)}`);
+  }
+}
+
+let current: string[] = [];
 function fail(lineNo: number, problem: string): never {
-  throw new Error(`maps line ${lineNo}: ${problem}`);
+  throw new MapsFormatError(lineNo, current[lineNo - 1] ?? "", problem);
 }
 
 interface Fields { start: bigint; end: bigint; perms: string; offset: bigint; dev: number; inode: bigint; name: string }
@@ -86,16 +97,17 @@ function splitLine(line: string, n: number): Fields {
   const [range, perms, offset, dev, inode] = parts as [string, string, string, string, string];
   const dash = range.indexOf("-");
   const lo = range.slice(0, dash), hi = range.slice(dash + 1);
-  if (dash < 0 || !HEX.test(lo) || !HEX.test(hi)) fail(n, `bad address range ${JSON.stringify(range)}`);
+  if (dash < 0 || !HEX.test(lo) || !HEX.test(hi)) fail(n, `bad address range ${JSON.stringify(range)} (want two hex numbers below 2^64)`);
   if (!PERMS.test(perms)) fail(n, `bad permissions ${JSON.stringify(perms)}`);
-  if (!HEX.test(offset)) fail(n, `bad offset ${JSON.stringify(offset)}`);
+  if (!HEX.test(offset)) fail(n, `bad offset ${JSON.stringify(offset)} (want a hex number below 2^64)`);
   const dm = /^([0-9a-f]{2,3}):([0-9a-f]{2,5})$/.exec(dev);
   if (!dm) fail(n, `bad device ${JSON.stringify(dev)} (want hex major:minor)`);
   const major = parseInt(dm[1]!, 16), minor = parseInt(dm[2]!, 16);
   if (major > MAX_MAJOR || minor > MINOR_MASK) fail(n, `device ${dev} out of range`);
-  if (!/^[0-9]+$/.test(inode)) fail(n, `bad inode ${JSON.stringify(inode)}`);
+  if (!/^[0-9]+$/.test(inode) || BigInt(inode) >= 1n << 64n) fail(n, `bad inode ${JSON.stringify(inode)} (want a decimal below 2^64)`);
   const start = BigInt("0x" + lo), end = BigInt("0x" + hi);
   if (start >= end) fail(n, `empty or reversed range ${range}`);
+  if ((start & PAGE_MASK) !== 0n || (end & PAGE_MASK) !== 0n) fail(n, `range ${range} does not start and end on 4 KiB pages`);
   return { start, end, perms, offset: BigInt("0x" + offset), dev: makeDev(major, minor), inode: BigInt(inode), name: rest.replace(/^ +/, "") };
 }
 
@@ -138,9 +150,14 @@ export function inferFlags(perms: string, kind: "file" | "shmem" | "anon" | "sta
  * text round-trips. Every line is re-rendered and must come back identical, else it
  * throws naming the line: the result always round-trips.
  */
-export function parseMaps(text: string): { vmas: Vma[]; mm: MmLayout } {
+export function parseMaps(text: string): { vmas: Vma[]; mm: MmLayout; lineNumbers: number[] } {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
+  current = lines;
+  try { return parseLines(lines); } finally { current = []; }
+}
+
+function parseLines(lines: string[]): { vmas: Vma[]; mm: MmLayout; lineNumbers: number[] } {
   const vmas: Vma[] = [];
   const mm: MmLayout = { startBrk: 0n, brk: 0n, startStack: 0n, gate: null };
   const lineOf = new Map<Vma, number>();
@@ -189,14 +206,27 @@ export function parseMaps(text: string): { vmas: Vma[]; mm: MmLayout } {
     const hi = stacks.reduce((a, s) => (s.end < a ? s.end : a), stacks[0]!.end);
     if (lo > hi) fail(lineOf.get(stacks[1]!)!, "a second, separate [stack] (only one initial stack exists)");
     mm.startStack = hi - 8n >= lo ? hi - 8n : lo;
+  } else {
+    // No [stack]: start_stack lies in no VMA (else that VMA would print as [stack]).
+    mm.startStack = outsideEvery(vmas);
   }
   const all = mm.gate ? [...vmas, mm.gate] : vmas;
   for (const v of all) {
     const again = mapsLine(v, mm);
     const n = lineOf.get(v)!;
     if (again !== lines[n - 1] + "\n") {
-      fail(n, `does not re-render identically under the kernel's rules: ${JSON.stringify(again.slice(0, -1))}`);
+      fail(n, `does not re-render identically under the kernel's rules (it would print as ${JSON.stringify(again.slice(0, -1))})`);
     }
   }
-  return { vmas, mm };
+  return { vmas, mm, lineNumbers: vmas.map((v) => lineOf.get(v)!) };
+}
+
+/** The lowest address in no VMA's closed range [start, end] (0 unless a VMA starts at 0). */
+function outsideEvery(vmas: readonly Vma[]): bigint {
+  let a = 0n;
+  for (const v of vmas) {
+    if (a < v.start) return a;
+    if (a <= v.end) a = v.end + 1n;
+  }
+  return a;
 }

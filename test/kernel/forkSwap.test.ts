@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Kernel } from "../../src/kernel/kernel.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
 import { FrameUse } from "../../src/kernel/frames.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -111,9 +111,9 @@ describe("swap", () => {
     expect(p.mm.majorFaults).toBe(majorBefore + 1);
   });
 
-  test("without swap, exhausting RAM is ENOMEM", async () => {
+  test("without swap, exhausting RAM is ENOMEM (MAP_NORESERVE: not refused up front)", async () => {
     const { p } = await boot(2 << 20, 0);
-    const a = p.mmap(0, 1024 * 4096, RW, ANON);
+    const a = p.mmap(0, 1024 * 4096, RW, ANON | MAP_NORESERVE);
     expect(() => { for (let i = 0; i < 1024; i++) p.write(a + BigInt(i) * 4096n, new Uint8Array([1])); }).toThrow(/ENOMEM/);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, test } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { Kernel } from "../../src/kernel/kernel.js";
 import { Process } from "../../src/kernel/process.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { demoImage } from "../../src/kernel/spawn.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -102,6 +103,45 @@ describe("meminfo and status", () => {
   });
 });
 
+describe("status Vm* lines (task_mem over vm_stat_account's counters)", () => {
+  const vm = (st: string, key: string) => Number(new RegExp(`^${key}:\\t\\s*(\\d+) kB$`, "m").exec(st)![1]);
+  const lines = (k: Kernel, pid: number) => {
+    const st = k.procfs.read(`/proc/${pid}/status`) as string;
+    return ["VmExe", "VmLib", "VmData", "VmStk", "VmSize"].map((key) => vm(st, key));
+  };
+
+  test("a shared anonymous writable+executable mapping in a process without a program file renders (it counts nowhere)", async () => {
+    const k = await Kernel.create({ ramBytes: 8 << 20 });
+    const p = k.spawn({ name: "t", segments: [] });
+    p.mmap(0, 0x33000, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS);
+    // no text; lib = [vdso] 8 kB; no data; stack 132 kB
+    expect(lines(k, p.pid)).toEqual([0, 8, 0, 132, 204 + 132 + 16 + 8]);
+  });
+
+  test("a shared writable+executable mapping is neither text, library nor data; VmExe is the program's text", async () => {
+    const k = await Kernel.create({ ramBytes: 8 << 20 });
+    const p = k.spawn(demoImage());
+    // text 4 kB (r-x segment), lib 8 kB ([vdso]), data 12 kB (.data + bss), stack 132 kB
+    expect(lines(k, p.pid)).toEqual([4, 8, 12, 132, 4 + 4 + 12 + 132 + 16 + 8]);
+    p.mmap(0, 0x33000, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_SHARED | MAP_ANONYMOUS);
+    expect(lines(k, p.pid)).toEqual([4, 8, 12, 132, 176 + 204]);
+    p.mmap(0, 0x3000, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
+    p.mmap(0, 0x2000, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
+    expect(lines(k, p.pid)).toEqual([4, 8 + 12, 12 + 8, 132, 176 + 204 + 12 + 8]);
+  });
+
+  test("an imported process: VmExe is the first file's executable part, VmLib the other executable mappings", async () => {
+    const k = await Kernel.create({ ramBytes: 4 << 20 });
+    const p = Process.fromMaps(readFileSync(`${FIXTURES}maps/perl.maps`, "utf8"), k);
+    const [exe, lib] = lines(k, p.pid);
+    const execKb = (pred: (name: string) => boolean) => p.mm.vmas.filter((v) => (v.flags & 6) === 4 && pred(v.file?.path ?? v.special ?? ""))
+      .reduce((s, v) => s + Number(v.end - v.start) / 1024, 0);
+    expect(exe).toBe(execKb((n) => n.endsWith("/perl")));
+    expect(exe).toBeGreaterThan(0);
+    expect(lib).toBe(execKb((n) => !n.endsWith("/perl")));
+  });
+});
+
 describe("real maps files", () => {
   for (const f of readdirSync(`${FIXTURES}maps`).filter((x) => x.endsWith(".maps"))) {
     test(`${f}: imported as a process, its /proc/PID/maps renders the same bytes`, async () => {
@@ -111,6 +151,26 @@ describe("real maps files", () => {
       expect(k.procfs.read(`/proc/${p.pid}/maps`)).toBe(text);
     });
   }
+
+  test("a maps line above this kernel's TASK_SIZE is refused by line, and nothing is created", async () => {
+    const k = await Kernel.create({ ramBytes: 4 << 20 });
+    const spaces = k.mms.size, free = k.frames.free;
+    const high = "00400000-00401000 r--p 00000000 00:00 0 \n800000000000-800000001000 rw-p 00000000 00:00 0 \n";
+    expect(() => k.importMaps(high)).toThrow(/maps line 2: range ends above this kernel's TASK_SIZE 0x7ffffffff000 \(4-level paging\): "800000000000-/);
+    expect(() => k.importMaps("00400000-00401800 r--p 00000000 00:00 0 \n")).toThrow(/maps line 1: .*4 KiB pages/);
+    expect(() => k.importMaps(42 as never)).toThrow(/EINVAL: importMaps: text 42 is not a string/);
+    expect([k.mms.size, k.frames.free, k.processes.size]).toEqual([spaces, free, 0]);
+    const k5 = await Kernel.create({ ramBytes: 4 << 20, mode: "5level" });
+    expect(k5.procfs.read(`/proc/${k5.importMaps(high).pid}/maps`)).toBe(high);
+  });
+
+  test("an imported process maps new memory top-down below mmap_base, as a spawned one", async () => {
+    const k = await Kernel.create({ ramBytes: 4 << 20 });
+    const p = Process.fromMaps(readFileSync(`${FIXTURES}maps/perl.maps`, "utf8"), k);
+    const a = p.mmap(0, 4096, PROT_READ | PROT_WRITE, ANON);
+    expect(a < 0x7ffff7fff000n && a > 0x7f0000000000n).toBe(true);
+    expect(p.mm.vmas.filter((v) => v.start < a + 4096n && a < v.end)).toHaveLength(1);
+  });
 
   test("a spawned process looks like x86-64 Linux: heap after bss, stack at the top, vvar/vdso, vsyscall last", async () => {
     const { k, p } = await boot();

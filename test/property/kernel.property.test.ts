@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { Kernel } from "../../src/kernel/kernel.js";
 import type { Process } from "../../src/kernel/process.js";
 import { forEachPte } from "../../src/kernel/mm.js";
-import { frameOf, isPresent, isProtNone, isSwap, swapSlot } from "../../src/kernel/pte.js";
+import { frameOf, swapSlot } from "../../src/kernel/pte.js";
 import { FrameUse } from "../../src/kernel/frames.js";
 import {
   KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MREMAP_MAYMOVE, PROT_READ, PROT_WRITE,
@@ -46,10 +46,11 @@ interface ModelProc { p: Process; maps: Mapping[] }
 
 function checkBooks(k: Kernel, procs: ModelProc[]): void {
   const mapcount = new Map<number, number>(), slots = new Map<number, number>();
+  const t = k.tables;
   for (const { p } of procs) {
-    forEachPte(k.tables, p.mm.root, 0, Number(p.mm.taskSize / 4096n), (_vpn, _pa, lo) => {
-      if (isPresent(lo) || isProtNone(lo)) { const f = frameOf(lo); if (f !== k.zeroFrame) mapcount.set(f, (mapcount.get(f) ?? 0) + 1); }
-      else if (isSwap(lo)) slots.set(swapSlot(lo), (slots.get(swapSlot(lo)) ?? 0) + 1);
+    forEachPte(t, p.mm.root, 0, Number(p.mm.taskSize / 4096n), (_vpn, _pa, lo) => {
+      if (t.holdsFrame(lo)) { const f = frameOf(lo); if (f !== k.zeroFrame) mapcount.set(f, (mapcount.get(f) ?? 0) + 1); }
+      else if (t.isSwap(lo)) slots.set(swapSlot(lo), (slots.get(swapSlot(lo)) ?? 0) + 1);
     });
   }
   for (let f = 0; f < k.frames.count; f++) {

@@ -6,7 +6,7 @@ import {
   type MmLayout, type Vma, VM_ACCOUNT, VM_EXEC, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
   VM_READ, VM_SHARED, VM_WRITE,
 } from "../../src/kernel/vma.js";
-import { makeDev, mapsLine, parseMaps, renderMaps } from "../../src/views/maps.js";
+import { MapsFormatError, makeDev, mapsLine, parseMaps, renderMaps } from "../../src/views/maps.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
 const DIR = FIXTURES + "maps/";
@@ -50,10 +50,12 @@ describe("maps addresses above 2^53", () => {
     expect(renderMaps(vmas, mm).trimEnd().split("\n").at(-1)).toBe(
       "ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0                  [vsyscall]");
   });
-  test("a 16-digit anonymous range survives unchanged", () => {
-    const line = "fffffffffffff000-10000000000000000 rw-p 00000000 00:00 0 \n";
+  test("a 16-digit range survives unchanged; a 17-digit (65-bit) end is no kernel's", () => {
+    const line = "ffffffffffffe000-fffffffffffff000 rw-p 00000000 00:00 0 \n";
     expect(roundTrip(line)).toBe(line);
-    expect(parseMaps(line).vmas[0]!.end).toBe(1n << 64n);
+    expect(parseMaps(line).vmas[0]!.end).toBe((1n << 64n) - 4096n);
+    expect(() => parseMaps("fffffffffffff000-10000000000000000 rw-p 00000000 00:00 0 \n"))
+      .toThrow(/maps line 1: bad address range "fffffffffffff000-10000000000000000" \(want two hex numbers below 2\^64\)/);
   });
 });
 
@@ -151,10 +153,32 @@ describe("maps parse errors name the 1-based line", () => {
     ["00401000-00402000 rw-p 00000000 0:00 0 ", /maps line 2: bad device "0:00"/],
     ["00401000-00402000 rw-p 00000000 00:00 x ", /maps line 2: bad inode "x"/],
     ["00401000-00402000 rw-p 00000000 fe:00 3 ", /maps line 2: no name but device fe:00 inode 3/],
-    ["00400800-00402000 rw-p 00000000 00:00 0 ", /maps line 2: .*address order/],
+    ["00400000-00402000 rw-p 00000000 00:00 0 ", /maps line 2: .*address order/],
     ["00401000-00402000 rw-p 00000000 00:00 0   ", /maps line 2: does not re-render identically/],
   ])("%s", (bad, msg) => {
     expect(() => parseMaps(good + bad + "\n")).toThrow(msg);
+  });
+  test("an end or start off a page, or a 65-bit address, is refused with the input line's number and text", () => {
+    const unaligned = "00401000-00401800 rw-p 00000000 00:00 0 ";
+    expect(() => parseMaps(good + unaligned + "\n")).toThrow(
+      `maps line 2: range 00401000-00401800 does not start and end on 4 KiB pages: ${JSON.stringify(unaligned)}`);
+    expect(() => parseMaps(good + "00401800-00402000 rw-p 00000000 00:00 0 \n")).toThrow(/maps line 2: .*4 KiB pages/);
+    expect(() => parseMaps("10000000000000000-10000000000001000 rw-p 00000000 00:00 0 \n")).toThrow(/maps line 1: bad address range/);
+    expect(() => parseMaps(good + `00401000-00402000 r--p 10000000000000000 fe:00 1${pad}/bin/x\n`)).toThrow(/maps line 2: bad offset/);
+    try { parseMaps(good + unaligned + "\n"); } catch (e) {
+      expect(e).toBeInstanceOf(MapsFormatError);
+      expect([(e as MapsFormatError).lineNumber, (e as MapsFormatError).line]).toEqual([2, unaligned]);
+    }
+  });
+  test("a line that does not re-render shows the input and what the kernel would print", () => {
+    const bad = "00401000-00402000 rw-p 00000000 00:00 0   ";
+    expect(() => parseMaps(good + bad + "\n")).toThrow(
+      `maps line 2: does not re-render identically under the kernel's rules (it would print as "00401000-00402000 rw-p 00000000 00:00 0 "): ${JSON.stringify(bad)}`);
+  });
+  test("a mapping at address 0 without a [stack] line round-trips (start_stack lies in no VMA)", () => {
+    const text = "00000000-00001000 r--p 00000000 00:00 0 \n00001000-00003000 rw-p 00000000 00:00 0 \n00010000-00011000 rw-p 00000000 00:00 0 \n";
+    expect(roundTrip(text)).toBe(text);
+    expect(parseMaps(text).mm.startStack).toBe(0x3001n);
   });
   test("an empty line in the middle", () => {
     expect(() => parseMaps(good + "\n" + good)).toThrow(/maps line 2: empty line/);

@@ -1,0 +1,126 @@
+// mprotect(2) (mm/mprotect.c do_mprotect_pkey, mprotect_fixup) and madvise(2)
+// (mm/madvise.c do_madvise, madvise_walk_vmas). Argument errors change nothing. Like
+// Linux, both then work VMA by VMA: mprotect stops at the first hole (ENOMEM) or refused
+// VMA (EACCES) with the VMAs before it already changed; madvise skips holes, does the rest
+// and then reports ENOMEM.
+import type { Process } from "./process.js";
+import { FrameUse } from "./frames.js";
+import { frameOf, PTE_SW_PROTNONE } from "./pte.js";
+import { forEachPte } from "./mm.js";
+import {
+  EACCES, EINVAL, ENOMEM, KernelError, MADV_DONTNEED, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM,
+  PROT_WRITE,
+} from "./constants.js";
+import {
+  PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_NORESERVE, VM_PFNMAP, VM_LOCKED, VM_READ, VM_SHARED, VM_WRITE,
+  type Vma,
+} from "./vma.js";
+import { pageAlign, protToVm } from "./mmap.js";
+
+const IN_PAGE = PAGE_SIZE - 1n;
+const U64_MAX = (1n << 64n) - 1n;
+const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+const hex = (n: bigint) => `0x${n.toString(16)}`;
+
+/** mprotect(2) with checked arguments (see Process.mprotect). */
+export function doMprotect(p: Process, startIn: bigint, len: bigint, protIn: number): void {
+  const mm = p.mm;
+  const grows = protIn & (PROT_GROWSDOWN | PROT_GROWSUP);
+  const prot = protIn & ~(PROT_GROWSDOWN | PROT_GROWSUP);
+  if (grows === (PROT_GROWSDOWN | PROT_GROWSUP)) throw new KernelError(EINVAL, "mprotect: PROT_GROWSDOWN and PROT_GROWSUP together");
+  if (startIn & IN_PAGE) throw new KernelError(EINVAL, `mprotect: address ${hex(startIn)} is not page aligned`);
+  if (len === 0n) return;
+  const end = (startIn + pageAlign(len)) & U64_MAX;
+  if (end <= startIn) throw new KernelError(ENOMEM, `mprotect: range ${hex(startIn)}+${hex(len)} wraps past 2^64`);
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM)) throw new KernelError(EINVAL, `mprotect: unknown prot bits 0x${(prot >>> 0).toString(16)}`);
+  let start = startIn;
+  let v = mm.vmas[mm.indexAfter(start)];
+  if (!v || v.start >= end) throw new KernelError(ENOMEM, `mprotect: nothing is mapped in ${hex(start)}-${hex(end)}`);
+  if (grows & PROT_GROWSDOWN) {
+    start = v.start;
+    if (!(v.flags & VM_GROWSDOWN)) throw new KernelError(EINVAL, "mprotect: PROT_GROWSDOWN on a mapping that does not grow down");
+  } else {
+    if (v.start > start) throw new KernelError(ENOMEM, `mprotect: ${hex(start)} is not mapped`);
+    if (grows & PROT_GROWSUP) throw new KernelError(EINVAL, "mprotect: PROT_GROWSUP on a mapping that does not grow up (x86 has none)");
+  }
+  let nstart = start, tmp = v.start;
+  for (;;) {
+    if (v.start !== tmp) throw new KernelError(ENOMEM, `mprotect: ${hex(tmp)} is not mapped`);
+    const newflags = protToVm(prot) | (v.flags & ~VM_ACCESS_FLAGS);
+    // VM_MAY* sit 4 bits above VM_*: each right asked for must be one the mapping may have.
+    if ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) {
+      throw new KernelError(EACCES, `mprotect: the mapping at ${hex(v.start)} may not get those rights`);
+    }
+    tmp = fixup(p, v, nstart, v.end < end ? v.end : end, newflags);
+    nstart = tmp;
+    if (nstart >= end) break;
+    v = mm.vmas[mm.indexAfter(nstart)];
+    if (!v || v.start >= end) break;
+  }
+  if (tmp < end) throw new KernelError(ENOMEM, `mprotect: ${hex(tmp)} is not mapped`);
+}
+
+/** mprotect_fixup: split off [start, end) of `v`, give it `newflags`, rewrite its PTEs, merge; returns the end of the VMA it ends in. */
+function fixup(p: Process, v: Vma, start: bigint, end: bigint, newflags: number): bigint {
+  const mm = p.mm;
+  // Making a private mapping writable charges it (once: VM_ACCOUNT stays).
+  if ((newflags & VM_WRITE) && !(v.flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) {
+    p.kernel.chargeCommit((end - start) / PAGE_SIZE, "mprotect");
+    newflags |= VM_ACCOUNT;
+  }
+  if (newflags === v.flags) return v.end;
+  const [first] = mm.isolate(start, end);
+  const piece = mm.vmas[first]!;
+  piece.flags = newflags;
+  rewritePtes(p, piece);
+  mm.mergeAround(first);
+  return mm.find(start)!.end;
+}
+
+/** change_protection: every resident page of `v` gets the VMA's rights (PROT_NONE keeps the frame, not present). */
+function rewritePtes(p: Process, v: Vma): void {
+  const k = p.kernel, t = k.tables, b = t.bits;
+  const none = (v.flags & VM_ACCESS_FLAGS) === 0;
+  forEachPte(t, p.mm.root, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), (vpn, pa, lo) => {
+    if (!t.holdsFrame(lo)) return;
+    const f = frameOf(lo);
+    let nlo: number;
+    if (none) nlo = (f * 4096) | PTE_SW_PROTNONE;        // stays resident, any access faults
+    else {
+      // A present user entry again (a PROT_NONE entry kept only its frame); A and D carry over.
+      nlo = (f * 4096) | (lo & (b.A | b.D)) | b.P | b.US;
+      const exclusive = (v.flags & VM_SHARED) !== 0 || (k.frames.use[f] === FrameUse.Anon && k.frames.mapcount[f] === 1);
+      if ((v.flags & VM_WRITE) && exclusive && f !== k.zeroFrame) nlo |= b.RW;
+    }
+    t.set(pa, nlo >>> 0, (v.flags & VM_EXEC) ? 0 : b.XD_HI);
+    k.flushPage(p.mm, vpn);
+  });
+}
+
+/** madvise(2) with checked arguments: MADV_DONTNEED zaps the pages; the next touch faults them in again. */
+export function doMadvise(p: Process, startIn: bigint, lenIn: bigint, advice: number): void {
+  const mm = p.mm;
+  if (advice !== MADV_DONTNEED) throw new KernelError(EINVAL, `madvise: advice ${advice} is not modelled (only MADV_DONTNEED)`);
+  if (startIn & IN_PAGE) throw new KernelError(EINVAL, `madvise: address ${hex(startIn)} is not page aligned`);
+  const len = pageAlign(lenIn);
+  if (lenIn !== 0n && len === 0n) throw new KernelError(EINVAL, `madvise: length ${hex(lenIn)} overflows when rounded up`);
+  const end = startIn + len;
+  if (end > U64_MAX) throw new KernelError(EINVAL, `madvise: range ${hex(startIn)}+${hex(lenIn)} wraps past 2^64`);
+  if (end === startIn) return;
+  let start = startIn, hole = false;
+  for (;;) {
+    const v = mm.vmas[mm.indexAfter(start)];
+    if (!v) throw new KernelError(ENOMEM, `madvise: ${hex(start)}-${hex(end)} is not mapped`);
+    if (start < v.start) {
+      hole = true;
+      start = v.start;
+      if (start >= end) break;
+    }
+    const tmp = v.end < end ? v.end : end;
+    if (v.flags & (VM_LOCKED | VM_PFNMAP)) throw new KernelError(EINVAL, `madvise: MADV_DONTNEED on a locked or PFN mapping at ${hex(v.start)}`);
+    p.zap(start, tmp);
+    start = tmp;
+    if (start >= end) break;
+  }
+  if (hole) throw new KernelError(ENOMEM, `madvise: part of ${hex(startIn)}-${hex(end)} is not mapped`);
+}

@@ -1,0 +1,113 @@
+// Where a new mapping goes: get_unmapped_area as x86-64 Linux does it without ASLR
+// (mm/mmap.c __get_unmapped_area; arch/x86/kernel/sys_x86_64.c arch_get_unmapped_area_topdown,
+// arch_get_unmapped_area; mm/vma.c unmapped_area_topdown, unmapped_area). Top-down from
+// mmap_base over every gap between VMAs (a VM_GROWSDOWN VMA keeps stack_guard_gap free
+// below it), then bottom-up from TASK_UNMAPPED_BASE, then ENOMEM.
+import type { AddressSpace } from "./mm.js";
+import { ENOMEM, EINVAL, KernelError, MAP_32BIT, MAP_FIXED } from "./constants.js";
+import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_GROWSDOWN, type Vma } from "./vma.js";
+
+const PAGE_MASK = ~(PAGE_SIZE - 1n);
+/** The 47-bit window mmap stays in unless a hint above it asks for more (x86 DEFAULT_MAP_WINDOW). */
+export const DEFAULT_MAP_WINDOW = TASK_SIZE_4LEVEL;
+/** vm.mmap_min_addr (CONFIG_DEFAULT_MMAP_MIN_ADDR on x86): hints below it are raised to it. */
+export const MMAP_MIN_ADDR = 65536n;
+/** stack_guard_gap: 256 pages kept free below a VM_GROWSDOWN VMA. */
+export const STACK_GUARD_GAP = 256n * PAGE_SIZE;
+/** TASK_UNMAPPED_BASE, where the bottom-up search starts: PAGE_ALIGN(DEFAULT_MAP_WINDOW / 3). */
+export const TASK_UNMAPPED_BASE = (DEFAULT_MAP_WINDOW / 3n + PAGE_SIZE - 1n) & PAGE_MASK;
+/** MAP_32BIT's window: [1 GiB, 2 GiB). */
+const MAP_32BIT_BEGIN = 0x40000000n, MAP_32BIT_END = 0x80000000n;
+
+/** vm_start_gap: a stack VMA's start less the guard gap (0 if that underflows). */
+export function vmStartGap(v: Vma): bigint {
+  if ((v.flags & VM_GROWSDOWN) === 0) return v.start;
+  return v.start > STACK_GUARD_GAP ? v.start - STACK_GUARD_GAP : 0n;
+}
+
+/** round_hint_to_min (do_mmap): a non-zero hint, page-masked, never below mmap_min_addr. */
+export function roundHintToMin(hint: bigint): bigint {
+  const h = hint & PAGE_MASK;
+  return h !== 0n && h < MMAP_MIN_ADDR ? MMAP_MIN_ADDR : h;
+}
+
+/** Is [addr, addr+len) free, the guard gap below a stack included? (find_vma + vm_start_gap) */
+function fits(mm: AddressSpace, addr: bigint, len: bigint): boolean {
+  const v = mm.vmas[mm.indexAfter(addr)];
+  return !v || addr + len <= vmStartGap(v);
+}
+
+/** unmapped_area_topdown: the top of the highest gap in [low, high) that holds `len`, or -1n. */
+export function unmappedAreaTopdown(mm: AddressSpace, len: bigint, low: bigint, high: bigint): bigint {
+  if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
+  const vmas = mm.vmas;
+  for (let i = mm.indexAfter(high); i >= 0; i--) {
+    const prevEnd = i > 0 ? vmas[i - 1]!.end : 0n;
+    const next = vmas[i];
+    let end = next ? vmStartGap(next) : high;
+    if (end > high) end = high;
+    const start = prevEnd > low ? prevEnd : low;
+    if (end >= start + len) return end - len;
+    if (prevEnd <= low) break;
+  }
+  return -1n;
+}
+
+/** unmapped_area: the bottom of the lowest gap in [low, high) that holds `len`, or -1n. */
+export function unmappedAreaBottomUp(mm: AddressSpace, len: bigint, low: bigint, high: bigint): bigint {
+  if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
+  const vmas = mm.vmas;
+  for (let i = mm.indexAfter(low); i <= vmas.length; i++) {
+    const prevEnd = i > 0 ? vmas[i - 1]!.end : 0n;
+    const start = prevEnd > low ? prevEnd : low;
+    if (start + len > high) break;
+    const next = vmas[i];
+    let end = next ? vmStartGap(next) : high;
+    if (end > high) end = high;
+    if (end >= start + len) return start;
+  }
+  return -1n;
+}
+
+/** mmap_address_hint_valid: inside TASK_SIZE, and on one side of DEFAULT_MAP_WINDOW. */
+function hintValid(mm: AddressSpace, addr: bigint, len: bigint): boolean {
+  if (mm.taskSize - len < addr) return false;
+  return (addr > DEFAULT_MAP_WINDOW) === (addr + len > DEFAULT_MAP_WINDOW);
+}
+
+/** arch_get_unmapped_area: bottom-up from TASK_UNMAPPED_BASE (or in MAP_32BIT's window). */
+function bottomUp(mm: AddressSpace, addr: bigint, len: bigint, flags: number): bigint {
+  let begin = TASK_UNMAPPED_BASE, end = addr > DEFAULT_MAP_WINDOW ? mm.taskSize : DEFAULT_MAP_WINDOW;
+  if (flags & MAP_32BIT) { begin = MAP_32BIT_BEGIN; end = MAP_32BIT_END; }
+  if (len > end) throw new KernelError(ENOMEM, "mmap: no free range large enough");
+  if (addr !== 0n) {
+    addr = (addr + PAGE_SIZE - 1n) & PAGE_MASK;
+    if (end - len >= addr && fits(mm, addr, len)) return addr;
+  }
+  const a = unmappedAreaBottomUp(mm, len, begin, end);
+  if (a < 0n) throw new KernelError(ENOMEM, "mmap: no free range large enough");
+  return a;
+}
+
+/** arch_get_unmapped_area_topdown: a valid free hint as is, else top-down below mmap_base, else bottom-up. */
+function topDown(mm: AddressSpace, addr0: bigint, len: bigint, flags: number): bigint {
+  if (flags & MAP_32BIT) return bottomUp(mm, addr0, len, flags);
+  const addr = addr0 & PAGE_MASK;
+  if (addr !== 0n && hintValid(mm, addr, len) && fits(mm, addr, len)) return addr;
+  // A hint above the 47-bit window opens the whole (5-level) address space.
+  const high = addr > DEFAULT_MAP_WINDOW ? mm.mmapBase + (mm.taskSize - DEFAULT_MAP_WINDOW) : mm.mmapBase;
+  const a = unmappedAreaTopdown(mm, len, PAGE_SIZE, high);
+  return a >= 0n ? a : bottomUp(mm, addr0, len, flags);
+}
+
+/**
+ * __get_unmapped_area: MAP_FIXED takes `addr` as it is; otherwise search. Then the range
+ * must lie below TASK_SIZE (ENOMEM) and start on a page (EINVAL), in that order.
+ */
+export function getUnmappedArea(mm: AddressSpace, addr: bigint, len: bigint, flags: number, call: string): bigint {
+  if (len > mm.taskSize) throw new KernelError(ENOMEM, `${call}: length 0x${len.toString(16)} is more than TASK_SIZE`);
+  const a = flags & MAP_FIXED ? addr : topDown(mm, addr, len, flags);
+  if (a > mm.taskSize - len) throw new KernelError(ENOMEM, `${call}: range 0x${a.toString(16)}+0x${len.toString(16)} goes beyond TASK_SIZE`);
+  if ((a & (PAGE_SIZE - 1n)) !== 0n) throw new KernelError(EINVAL, `${call}: address 0x${a.toString(16)} is not page aligned`);
+  return a;
+}
