@@ -1,8 +1,13 @@
 // A page-table builder for tests, demos and users: allocates table pages from a frame
 // range of guest RAM and writes entries in the format of the machine's paging mode.
+// Every argument is checked before anything is written: a VA the mode cannot translate
+// (non-canonical, wider than the mode's addresses), a PA beyond MAXPHYADDR (or PSE-36's
+// 40 bits, or 32 bits for a 32-bit PTE), a misaligned address, a page size the mode or the
+// CPU does not have, an unknown flag: each is refused naming the value, never truncated.
 import type { Machine } from "./machine.js";
 import type { PagingMode } from "./config.js";
-import { ConfigError } from "./config.js";
+import { ArgumentRangeError, ConfigError, checkOptions, show, toBool, toInt, toU64, validateMode } from "./config.js";
+import { toBigVa } from "./x86/address.js";
 
 export interface MapFlags {
   write?: boolean;       // R/W (default true)
@@ -25,6 +30,10 @@ export const PAGE_1G = 0x40000000;
 
 /** Flags of the non-leaf entries the builder creates: present, writable, user (rights are decided at the leaf). */
 const TABLE_FLAGS: MapFlags = { write: true, user: true };
+const FLAG_KEYS = ["write", "user", "nx", "global", "accessed", "dirty", "pwt", "pcd", "key"] as const;
+const BOOL_FLAGS = ["write", "user", "nx", "global", "accessed", "dirty", "pwt", "pcd"] as const;
+const SIZES: Record<number, string> = { [PAGE_4K]: "4 KiB", [PAGE_2M]: "2 MiB", [PAGE_4M]: "4 MiB", [PAGE_1G]: "1 GiB" };
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
 
 export class PageTableBuilder {
   readonly mode: PagingMode;
@@ -32,13 +41,15 @@ export class PageTableBuilder {
   readonly root: number;
   private next: number;
 
-  /** Tables are allocated upward from `allocBase` (4 KiB aligned) up to `allocLimit`. */
-  constructor(readonly machine: Machine, opts: { allocBase?: number; allocLimit?: number; mode?: PagingMode } = {}) {
-    this.mode = opts.mode ?? machine.mode;
+  /** Tables are allocated upward from `allocBase` (4 KiB aligned) up to `allocLimit` (at most the RAM size). */
+  constructor(readonly machine: Machine, options?: { allocBase?: number; allocLimit?: number; mode?: PagingMode }) {
+    const opts = checkOptions(options, ["allocBase", "allocLimit", "mode"], "PageTableBuilder");
+    this.mode = opts.mode === undefined ? machine.mode : validateMode(opts.mode);
     if (this.mode === "none") throw new ConfigError("mode: paging is off; there is no page table to build");
-    this.next = opts.allocBase ?? 0x100000;
-    this.limit = opts.allocLimit ?? machine.ramBytes;
-    if (this.next % 4096 !== 0) throw new ConfigError(`allocBase: 0x${this.next.toString(16)} is not 4 KiB aligned`);
+    const ram = machine.ramBytes;
+    this.limit = opts.allocLimit === undefined ? ram : toInt(opts.allocLimit, "allocLimit", 4096, ram);
+    this.next = opts.allocBase === undefined ? 0x100000 : toInt(opts.allocBase, "allocBase", 0, this.limit);
+    if (this.next % 4096 !== 0) throw new ConfigError(`allocBase: ${hex(this.next)} is not 4 KiB aligned`);
     this.root = this.allocTable();
   }
   private readonly limit: number;
@@ -69,14 +80,48 @@ export class PageTableBuilder {
     if (size === PAGE_4K) return 1;
     if (size === PAGE_4M && this.mode === "legacy32") return 2;
     if (size === PAGE_2M && this.mode !== "legacy32") return 2;
-    if (size === PAGE_1G && (this.mode === "4level" || this.mode === "5level")) return 3;
-    throw new ConfigError(`size: ${size} is not a page size of ${this.mode} paging`);
+    if (size === PAGE_1G && (this.mode === "4level" || this.mode === "5level")) {
+      if (!this.machine.pages1G) throw new ConfigError(`size: ${size} (1 GiB) needs 1 GiB pages, which this machine's CPU lacks (pages1G: false)`);
+      return 3;
+    }
+    const sizes = this.mode === "legacy32" ? [PAGE_4K, PAGE_4M] : this.mode === "pae" ? [PAGE_4K, PAGE_2M] : [PAGE_4K, PAGE_2M, PAGE_1G];
+    throw new ConfigError(`size: ${show(size)} is not a page size of ${this.mode} paging (${sizes.map((s) => `${s} (${SIZES[s]})`).join(", ")})`);
+  }
+
+  /** The VA, checked: below 2^32 for 32-bit and PAE paging, canonical for 4- and 5-level paging. */
+  private checkVa(va: number | bigint): bigint {
+    const v = toBigVa(va, "va");
+    if (this.mode === "legacy32" || this.mode === "pae") {
+      if (v >= 1n << 32n) throw new ArgumentRangeError(`va: ${hex(v)} is above the 32-bit addresses of ${this.mode} paging`);
+      return v;
+    }
+    const width = this.mode === "5level" ? 57n : 48n;
+    const top = v >> (width - 1n);
+    if (top !== 0n && top !== (1n << (65n - width)) - 1n) {
+      throw new ArgumentRangeError(`va: ${hex(v)} is not canonical for ${this.mode} paging (bits 63:${width - 1n} must all equal bit ${width - 1n})`);
+    }
+    return v;
+  }
+
+  /** The highest physical address bit + 1 a leaf of this size can hold in this mode. */
+  private paWidth(size: PageSize): number {
+    if (this.mode !== "legacy32") return this.machine.maxPhyAddr;
+    return size === PAGE_4M ? Math.min(this.machine.maxPhyAddr, 40) : 32;   // PSE-36; a 32-bit PTE
+  }
+
+  /** The flags, checked: known keys, booleans, a key 0..15. */
+  private checkFlags(flags: MapFlags | undefined): MapFlags {
+    const f = checkOptions(flags, FLAG_KEYS, "flags");
+    for (const name of BOOL_FLAGS) toBool(f[name], `flags.${name}`);
+    if (f.key !== undefined && (!Number.isInteger(f.key) || f.key < 0 || f.key > 15)) throw new ConfigError(`key: ${show(f.key)} is not 0..15`);
+    return f;
   }
 
   /** Encode flags into entry bits. `large` places PAT at bit 12 and sets PS. */
   encode(pa: bigint, flags: MapFlags, leaf: boolean, large: boolean): bigint {
     const B = this.machine.k.big;
-    let e = pa | B.PTE_PRESENT;
+    flags = this.checkFlags(flags);
+    let e = toU64(pa, "pa") | B.PTE_PRESENT;
     if (flags.write ?? true) e |= B.PTE_WRITE;
     if (flags.user) e |= B.PTE_USER;
     if (flags.pwt) e |= B.PTE_PWT;
@@ -90,7 +135,6 @@ export class PageTableBuilder {
       e |= B.PTE_XD;
     }
     if (flags.key !== undefined) {
-      if (!Number.isInteger(flags.key) || flags.key < 0 || flags.key > 15) throw new ConfigError(`key: ${flags.key} is not 0..15`);
       if (this.mode !== "4level" && this.mode !== "5level") throw new ConfigError("key: protection keys exist only in IA-32e paging");
       e |= BigInt(flags.key) << BigInt(this.machine.k.num.PTE_PKEY_SHIFT);
     }
@@ -129,25 +173,36 @@ export class PageTableBuilder {
     else this.machine.phys.writeU64(ea, v);
   }
 
-  /** Map `size` bytes at `va` to `pa` with one leaf entry. Returns the leaf entry's physical address. */
-  map(va: number | bigint, pa: number | bigint, size: PageSize = PAGE_4K, flags: MapFlags = {}): number {
-    const v = BigInt(va), p = BigInt(pa), s = BigInt(size);
+  /**
+   * Map `size` bytes at `va` to `pa` with one leaf entry. Returns the leaf entry's physical
+   * address. `pa` may lie beyond RAM (an access is then a bus fault), not beyond what the
+   * entry can hold.
+   */
+  map(va: number | bigint, pa: number | bigint, size: PageSize = PAGE_4K, flags?: MapFlags): number {
     const level = this.leafLevel(size);
-    if (v % s !== 0n) throw new ConfigError(`va: 0x${v.toString(16)} is not aligned to the page size 0x${s.toString(16)}`);
-    if (p % s !== 0n) throw new ConfigError(`pa: 0x${p.toString(16)} is not aligned to the page size 0x${s.toString(16)}`);
+    const f = this.checkFlags(flags);
+    const v = this.checkVa(va), p = toU64(pa, "pa"), s = BigInt(size);
+    if (v % s !== 0n) throw new ConfigError(`va: ${hex(v)} is not aligned to the page size ${hex(s)}`);
+    if (p % s !== 0n) throw new ConfigError(`pa: ${hex(p)} is not aligned to the page size ${hex(s)}`);
+    const width = this.paWidth(size);
+    if (p + s > 1n << BigInt(width)) {
+      throw new ArgumentRangeError(`pa: ${hex(p)} (+${hex(s)}) is above the ${width}-bit physical addresses this entry holds` +
+        (width === this.machine.maxPhyAddr ? ` (MAXPHYADDR ${width})` : ""));
+    }
     const ea = this.entryAddress(v, level)!;
     let frame = p;
     if (this.mode === "legacy32" && size === PAGE_4M) {
       // PSE-36: PA bits 39:32 go to entry bits 20:13.
       frame = (p & 0xffc00000n) | (((p >> 32n) & 0xffn) << 13n);
     }
-    this.write(ea, this.encode(frame, flags, true, level > 1));
+    this.write(ea, this.encode(frame, f, true, level > 1));
     return ea;
   }
 
   /** Clear the leaf entry for `va` (the caller invalidates the TLB, as an OS would). */
   unmap(va: number | bigint, size: PageSize = PAGE_4K): void {
-    const ea = this.entryAddress(BigInt(va), this.leafLevel(size), false);
+    const level = this.leafLevel(size);
+    const ea = this.entryAddress(this.checkVa(va), level, false);
     if (ea !== null) this.write(ea, 0n);
   }
 }
