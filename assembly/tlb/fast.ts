@@ -17,7 +17,7 @@
 // reports it: the hit path needs no test of its own.
 import { ACC_IMPLICIT, ACC_KIND_MASK, ACC_SLOT_ENTRIES, ACC_USER, ACC_WRITE } from "../constants/access";
 import {
-  ACC_SLOT_OFFSET, CNT_EVICTIONS, FAST_ENTRY_ADDEND, FAST_ENTRY_SIZE, FAST_LIST_CAPACITY, FAST_LIST_OFFSET, FAST_MAX_ENTRIES,
+  ACC_SLOT_OFFSET, CNT_EVICTIONS, FAST_ENTRY_ADDEND, FAST_ENTRY_SIZE, FAST_LIST_CAPACITY, FAST_LIST_OFFSET,
   FAST_NEVER_OFFSET, FAST_OFFSET, FAST_SLOTS, TLB_FAST, TOT_INVALIDATIONS,
 } from "../constants/layout";
 import { isAccess } from "../access";
@@ -37,7 +37,7 @@ const EMPTY: u64 = 0xffffffffffffffff;
 export function fastConfigure(entries: u32): void {
   fastEntries = entries;
   fastMask = entries - 1;
-  memory.fill(FAST_NEVER_OFFSET, 0xff, <usize>FAST_MAX_ENTRIES * FAST_ENTRY_SIZE);
+  memory.fill(FAST_NEVER_OFFSET, 0xff, <usize>entries * FAST_ENTRY_SIZE);   // the rows a lookup can reach
   rebuildSlotTable();
   listOverflow = true;
   fastFlushAll();

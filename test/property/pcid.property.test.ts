@@ -2,7 +2,10 @@
 // no-flush bit), INVLPG, INVPCID 0-3, PGE toggles and accesses never make a TLB return
 // a translation other than a fresh walk of the current address space gives, as long
 // as no page table changes. Global pages are identical in every address space (as an
-// OS keeps its kernel half), so a global entry is always right.
+// OS keeps its kernel half), so a global entry is always right. The sequences also turn
+// paging off and on again (with SMEP and SMAP set, which paging off ignores), pass access
+// values that are not access bytes (a BAD_ACCESS fault that changes nothing), and run
+// over the architectural TLB in every geometry class.
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { Machine } from "../../src/machine.js";
@@ -20,7 +23,9 @@ type Op =
   | { op: "access"; page: number; kernel: boolean; kind: 0 | 1 | 2; user: boolean }
   | { op: "invlpg"; page: number }
   | { op: "invpcid"; type: 0 | 1 | 2 | 3; space: number; page: number }
-  | { op: "pge"; on: boolean };
+  | { op: "pge"; on: boolean }
+  | { op: "bad"; page: number; acc: number }
+  | { op: "off"; pages: number[]; kind: 0 | 1 | 2; user: boolean };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ op: fc.constant("switch" as const), space: fc.nat(SPACES - 1), noflush: fc.boolean() }) },
@@ -30,10 +35,27 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant("invpcid" as const), type: fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const),
     space: fc.nat(SPACES - 1), page: fc.nat(USER_PAGES - 1) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("pge" as const), on: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("bad" as const), page: fc.nat(USER_PAGES - 1),
+    acc: fc.oneof(fc.integer({ min: 0, max: 255 }).filter((a) => !validAccess(a)), fc.integer({ min: 256, max: 0xffffffff })) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("off" as const), pages: fc.array(fc.nat(USER_PAGES - 1), { minLength: 1, maxLength: 4 }),
+    kind: fc.constantFrom(0 as const, 1 as const, 2 as const), user: fc.boolean() }) },
 );
 
-async function world(kind: TlbKind, seed: number) {
-  const m = await Machine.create({ ramBytes: 8 << 20, tlb: { kind, itlb: "8/2", dtlb: "8/2", stlb: "16/4", entries: 16 } });
+/** Access bytes: kind 0-2, user or implicit or neither (assembly/constants/access.ts). */
+function validAccess(acc: number): boolean { return acc < 16 && (acc & 3) !== 3 && (acc & 12) !== 12; }
+
+/** TLB geometries, one per class: ways 1, small, 16, 32, more than 32, fully associative; sets often not a power of two. */
+const GEOMETRIES = [
+  { itlb: "8/2", dtlb: "8/2", stlb: "16/4", entries: 16 },
+  { itlb: "3/1", dtlb: "5/1", stlb: "7/1", entries: 1 },
+  { itlb: "16/16", dtlb: "48/16", stlb: "80/16", entries: 64 },
+  { itlb: "32/32", dtlb: "96/32", stlb: "64/32", entries: 4096 },
+  { itlb: "66/33", dtlb: "72/72", stlb: "200/100", entries: 2 },
+  { itlb: "64/64", dtlb: "128/128", stlb: "1536/1536", entries: 8 },
+];
+
+async function world(kind: TlbKind, seed: number, geometry: number) {
+  const m = await Machine.create({ ramBytes: 8 << 20, tlb: { kind, ...GEOMETRIES[geometry] } });
   let x = seed >>> 0 || 1;
   const rnd = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
   const roots: bigint[] = [];
@@ -54,8 +76,9 @@ async function world(kind: TlbKind, seed: number) {
 
 for (const kind of ["arch", "fast"] as const) {
   test(`${kind} TLB: random PCID switches and invalidations never give a stale or foreign translation`, async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.array(opArb, { minLength: 1, maxLength: 60 }), async (seed, ops) => {
-      const { m, roots } = await world(kind, seed);
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.nat(GEOMETRIES.length - 1),
+      fc.array(opArb, { minLength: 1, maxLength: 60 }), async (seed, geometry, ops) => {
+      const { m, roots } = await world(kind, seed, geometry);
       const model = new X86Model(m.phys.bytes, { maxPhyAddr: 40 });
       const ctl: ModelControl = { mode: "4level", wp: true, pse: false, pge: false, smep: false, smap: false, pke: false, nxe: true, ac: false, pkru: 0 };
       let space = 0;
@@ -71,7 +94,22 @@ for (const kind of ["arch", "fast"] as const) {
         else if (o.op === "invlpg") m.invlpg(0x400000 + o.page * 4096);
         else if (o.op === "invpcid") expect(m.invpcid(o.type, o.space + 1, 0x400000 + o.page * 4096)).toBeNull();
         else if (o.op === "pge") { m.setControl({ pge: o.on }); model.setControl({ ...ctl, pge: o.on }); }
-        else {
+        else if (o.op === "bad") {
+          const before = JSON.stringify(m.tlb.stats());
+          expect(m.raw.translate(0x400000 + o.page * 4096, 0, o.acc), `access value ${o.acc}`).toBe(-1);
+          expect(m.lastFault().kind).toBe("BAD_ACCESS");
+          expect(JSON.stringify(m.tlb.stats())).toBe(before);
+        } else if (o.op === "off") {
+          // Paging off (a reset-style load: PCIDE needs IA-32e), with SMEP and SMAP set: no protection, VA = PA.
+          const B = m.k.big, cur = m.control();
+          m.loadState({ cr0: 1n | B.CR0_WP, cr4: B.CR4_SMEP | B.CR4_SMAP, efer: 0n });
+          const kindName = (["read", "write", "fetch"] as const)[o.kind];
+          for (const page of [...o.pages, ...o.pages]) {
+            const va = 0x400000 + page * 4096 + 8;
+            expect(m.translate(va, kindName, o.user ? 3 : 0), `paging off: ${kindName} of 0x${va.toString(16)}`).toEqual({ ok: true, pa: va });
+          }
+          m.loadState({ cr0: cur.cr0, cr3: cur.cr3, cr4: cur.cr4, efer: cur.efer });
+        } else {
           const va = o.kernel ? KERNEL + BigInt(o.page * 4096 + 8) : BigInt(0x400000 + o.page * 4096 + 8);
           const kindName = (["read", "write", "fetch"] as const)[o.kind];
           const got = m.translate(va, kindName, o.user ? 3 : 0);
