@@ -1,5 +1,5 @@
 // `wasm-mmu conformance x86 FILE.jsonl[.gz]`: replay the QEMU x86 vectors
-// (shared/oracle/x86/FORMAT.md) and report where the emulator disagrees.
+// (test/fixtures/oracle/x86/FORMAT.md) and report where the emulator disagrees.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../conformance/x86.js";
@@ -9,7 +9,7 @@ import { parseChoice } from "./parse.js";
 export const CONFORMANCE_HELP = `Usage: wasm-mmu conformance x86 FILE.jsonl[.gz] [options]
 
 Replay every x86 paging vector of FILE (JSON Lines, gzip-compressed or not; the format
-of shared/oracle/x86/FORMAT.md) and compare the emulator's outcome with the expected
+of test/fixtures/oracle/x86/FORMAT.md) and compare the emulator's outcome with the expected
 one: fault, error code, CR2 (#PF), value read, memory after and every entry's value
 after (A/D bits). Prints the totals, the disagreements per field and per vector set,
 and the first disagreements.
@@ -27,7 +27,7 @@ missing file, corrupt gzip, an unwritable --out; 2 bad input data: a malformed v
 (reported as "line N: ..."), or any disagreement.
 
 Example:
-  wasm-mmu conformance x86 shared/oracle/x86/legacy32.jsonl.gz --quirks qemu
+  wasm-mmu conformance x86 test/fixtures/oracle/x86/legacy32.jsonl.gz --quirks qemu
 `;
 
 const OPTIONS = {

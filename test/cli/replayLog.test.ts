@@ -34,7 +34,7 @@ describe("wasm-mmu replay --log", () => {
   it("to a FIFO writes into it directly (a stream has no partial file to leave)", () => {
     const fifo = join(tmp, "log.fifo");
     const out = join(tmp, "from-fifo.log");
-    const r = bash(`mkfifo ${q(fifo)} && { cat ${q(fifo)} > ${q(out)} & } && ${q(process.execPath)} ${q(CLI)} replay --log ${q(fifo)} ${q(WORKED)} > /dev/null; s=$?; wait; exit $s`);
+    const r = bash(`mkfifo ${q(fifo)} && { timeout 30 cat ${q(fifo)} > ${q(out)} & } && ${q(process.execPath)} ${q(CLI)} replay --log ${q(fifo)} ${q(WORKED)} > /dev/null; s=$?; wait; exit $s`);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(readFileSync(EXPECTED_LOG, "utf8"));

@@ -22,7 +22,7 @@ export function run(args: string[], input?: string | Buffer): Run {
 
 /** A bash command line, its stdout and stderr piped. */
 export function bash(command: string): Run {
-  const r = spawnSync("/bin/bash", ["-c", command], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync("/bin/bash", ["-c", command], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
