@@ -67,6 +67,7 @@ export class Batch {
 
   /** Decode a fault result from `out`. */
   static decodeFault(r: bigint): { kind: number; errorCode: number } {
+    if (typeof r !== "bigint" || r >= 0n) throw new ArgumentRangeError(`batch result ${show(r)} is not a fault (a negative bigint from batch.out)`);
     const v = ~r;
     return { kind: Number(v >> 32n), errorCode: Number(v & 0xffffffffn) };
   }

@@ -142,7 +142,10 @@ export class PageTableBuilder {
   }
 
   /** Physical address of the entry for `va` at `level`, creating missing tables above it. */
-  entryAddress(va: bigint, level: number, create = true): number | null {
+  entryAddress(va: bigint | number, level: number, create = true): number | null {
+    va = this.checkVa(va);
+    toInt(level, "level", 1, this.levels());
+    if (typeof create !== "boolean") throw new ConfigError(`create: ${show(create)} is not a boolean`);
     let table = this.root;
     for (let l = this.levels(); l > level; l--) {
       const ea = table + this.index(va, l) * this.entrySize;
@@ -168,9 +171,13 @@ export class PageTableBuilder {
   read(ea: number): bigint {
     return this.entrySize === 4 ? BigInt(this.machine.phys.readU32(ea)) : this.machine.phys.readU64(ea);
   }
+  /** Write an entry (u64; a 4-byte entry takes the low half, and refuses a value wider than 32 bits). */
   write(ea: number, v: bigint): void {
-    if (this.entrySize === 4) this.machine.phys.writeU32(ea, Number(v & 0xffffffffn));
-    else this.machine.phys.writeU64(ea, v);
+    const x = toU64(v, "entry");
+    if (this.entrySize === 4) {
+      if (x > 0xffffffffn) throw new ArgumentRangeError(`entry: ${hex(x)} does not fit a 4-byte ${this.mode} entry`);
+      this.machine.phys.writeU32(ea, Number(x));
+    } else this.machine.phys.writeU64(ea, x);
   }
 
   /**

@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
 import { PageTableBuilder, PAGE_1G, PAGE_2M, PAGE_4M } from "../../src/pageTable.js";
 import { ArgumentRangeError, ArgumentTypeError, ConfigError } from "../../src/config.js";
+import { Batch } from "../../src/batch.js";
 
 /** Our own error classes only: a bare TypeError/RangeError/SyntaxError is a raw engine exception. */
 function expectOurs(f: () => unknown, cls: typeof ConfigError | typeof ArgumentTypeError | typeof ArgumentRangeError, message: RegExp): void {
@@ -121,8 +122,20 @@ describe("raw JS exceptions never reach the caller", () => {
     expect(m.tlb.stats().totals.translations).toBe(0);
   });
 
+  test("the builder's entry helpers: addresses as numbers, levels, entry widths", async () => {
+    const { pt } = await machine();
+    expect(pt.entryAddress(0x1000, 1, false)).toBe(pt.entryAddress(0x1000n, 1, false));
+    expectOurs(() => pt.entryAddress(0x1000n, 5), ArgumentRangeError, /level: 5 is not a whole number from 1 to 4/);
+    expectOurs(() => pt.entryAddress(0x8000_0000_0000n, 1), ArgumentRangeError, /va: 0x800000000000 is not canonical/);
+    expectOurs(() => pt.write(0x2000, 2n ** 64n), ArgumentRangeError, /entry: 0x10000000000000000 does not fit 64 bits/);
+    const m32 = await Machine.create({ ramBytes: 4 << 20, mode: "legacy32" });
+    expectOurs(() => new PageTableBuilder(m32).write(0x2000, 1n << 32n), ArgumentRangeError, /entry: 0x100000000 does not fit a 4-byte legacy32 entry/);
+  });
+
   test("batches: count and start", async () => {
     const { m } = await machine();
+    expectOurs(() => Batch.decodeFault(5n), ArgumentRangeError, /batch result 0x5 is not a fault/);
+    expectOurs(() => Batch.decodeFault(-1 as never), ArgumentRangeError, /batch result -1 is not a fault/);
     expectOurs(() => m.batch.run(1.5), ArgumentRangeError, /batch count 1\.5 is not 0\.\.65536/);
     expectOurs(() => m.batch.run("2" as never), ArgumentRangeError, /batch count "2" is not/);
     expectOurs(() => m.batch.run(2, true, 3), ArgumentRangeError, /batch start 3 is not 0\.\.2/);
