@@ -8,11 +8,13 @@ export * from "./constants/tlb";
 export * from "./constants/tlbKind";
 export * from "./constants/walk";
 
-import { CORE_END, FAST_ENTRY_ADDEND, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
+import { CORE_END, FAST_ENTRY_ADDEND, FAST_MAX_ENTRIES, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
 import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./state";
 import { resetCounters, counterAddr } from "./counters";
 import { fastConfigure } from "./tlb/fast";
-import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure } from "./tlb/arch";
+import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure, archGeometryOk } from "./tlb/arch";
+import { QUIRKS_QEMU } from "./constants/x86";
+import { TLB_KIND_ARCH } from "./constants/tlbKind";
 import { setTlbKind, translateOne, fastHits, addFastLookups, resetFastLookups, tlbKind, TLB_KIND_FAST } from "./translate";
 import { fastEntryAddr } from "./tlb/fast";
 import { walk, setWalkTracing } from "./walk/x86";
@@ -28,13 +30,22 @@ export function staticDataEnd(): usize { return __heap_base; }
 export function defaultRamBase(): usize { return CORE_END; }
 
 /**
- * Set up the machine. `tlbKind`: TLB_KIND_NONE, _FAST or _ARCH. Geometry is validated by
- * the host (src/config.ts) before it gets here.
+ * Set up the machine. `tlbKind`: TLB_KIND_NONE, _FAST or _ARCH. The host validates every
+ * value with a message (src/config.ts); the core still refuses, changing nothing, what
+ * would make it touch memory outside its regions or RAM (RAM overlapping the core's state
+ * or past the memory's end, a TLB larger than its arrays, a ways count of 0...): returns
+ * 0, or TRANSLATE_FAULT for a refused configuration.
  */
 export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, quirks: u32, features: u32,
                           tlbKind: u32, fastEntries: u32,
                           itlbEntries: u32, itlbWays: u32, dtlbEntries: u32, dtlbWays: u32,
-                          stlbEntries: u32, stlbWays: u32): void {
+                          stlbEntries: u32, stlbWays: u32): i32 {
+  const memoryBytes = <u64>memory.size() << 16;
+  if (ramBaseOffset < CORE_END || (ramBaseOffset & 0xfff) != 0 || ramBytes == 0 || <u64>ramBaseOffset + ramBytes > memoryBytes
+      || maxPhyAddr < 32 || maxPhyAddr > 52 || quirks > QUIRKS_QEMU || tlbKind > TLB_KIND_ARCH
+      || fastEntries == 0 || fastEntries > FAST_MAX_ENTRIES || (fastEntries & (fastEntries - 1)) != 0
+      || !archGeometryOk(itlbEntries, itlbWays) || !archGeometryOk(dtlbEntries, dtlbWays)
+      || !archGeometryOk(stlbEntries, stlbWays)) return TRANSLATE_FAULT;
   setConfig(maxPhyAddr, quirks, features, ramBaseOffset, ramBytes);
   setTlbKind(tlbKind);
   fastConfigure(fastEntries);
@@ -42,6 +53,7 @@ export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, 
   archConfigure(ARCH_DTLB, dtlbEntries, dtlbWays);
   archConfigure(ARCH_STLB, stlbEntries, stlbWays);
   resetCounters();
+  return 0;
 }
 
 /** Zero every counter, the fast TLB's derived lookup count included. */

@@ -157,9 +157,10 @@ export class Machine {
     const k = readConstants(raw);
     if (exports.staticDataEnd() > k.num.CORE_BASE) throw new Error("core static data overlaps its regions (build error)");
     const kindCode = tlb.kind === "fast" ? k.num.TLB_KIND_FAST : tlb.kind === "arch" ? k.num.TLB_KIND_ARCH : k.num.TLB_KIND_NONE;
-    exports.configure(ramBase, BigInt(ramBytes), maxPhyAddr, quirks === "qemu" ? k.num.QUIRKS_QEMU : k.num.QUIRKS_SDM,
+    const rc = exports.configure(ramBase, BigInt(ramBytes), maxPhyAddr, quirks === "qemu" ? k.num.QUIRKS_QEMU : k.num.QUIRKS_SDM,
       pages1G ? k.num.FEATURE_PAGES_1G : 0, kindCode, tlb.entries, tlb.itlb.entries, tlb.itlb.ways,
       tlb.dtlb.entries, tlb.dtlb.ways, tlb.stlb.entries, tlb.stlb.ways);
+    if (rc !== 0) throw new Error("the core refused a configuration its host had validated (build error)");
     const m = new Machine(exports, k, memory, ramBase, ramBytes, quirks, maxPhyAddr, pages1G, tlb);
     m.loadState(m.initialControl(mode));
     return m;

@@ -11,7 +11,7 @@
 //  └──────┴──────┴───────┴────┴────┴───┴───┴───┴─────────┘
 //  tag (u64): vpn << 2 | class, where vpn = va >> shift(class); −1 = empty.
 import {
-  ARCH_FRAMES, ARCH_LEVEL_BYTES, ARCH_META, ARCH_OFFSET, ARCH_STAMPS, ARCH_TAGS, CNT_EVICTIONS,
+  ARCH_FRAMES, ARCH_LEVEL_BYTES, ARCH_MAX_ENTRIES, ARCH_META, ARCH_OFFSET, ARCH_STAMPS, ARCH_TAGS, CNT_EVICTIONS,
   TLB_GEOMETRY_OFFSET, TOT_INVALIDATIONS,
 } from "../constants/layout";
 import { count, countTotal } from "../counters";
@@ -51,12 +51,20 @@ const EMPTY: u64 = 0xffffffffffffffff;
 
 let lruClock: u64 = 0;
 
-export function archConfigure(l: u32, entries: u32, ways: u32): void {
+/** A geometry the arrays can hold: whole sets, 1 to ARCH_MAX_ENTRIES entries. */
+export function archGeometryOk(entries: u32, ways: u32): bool {
+  return ways != 0 && entries != 0 && entries <= ARCH_MAX_ENTRIES && entries % ways == 0;
+}
+
+/** Set level `l` to `entries/ways` and empty it; false (nothing changed) for a geometry archGeometryOk refuses. */
+export function archConfigure(l: u32, entries: u32, ways: u32): bool {
+  if (!archGeometryOk(entries, ways)) return false;
   const sets = entries / ways;
   store<u32>(geo(l), sets);
   store<u32>(geo(l) + 4, ways);
   store<u32>(geo(l) + 8, (sets & (sets - 1)) == 0 ? sets - 1 : 0);
   archFlushLevel(l);
+  return true;
 }
 
 @inline function setOf(l: u32, vpn: u64): u32 {

@@ -10,7 +10,7 @@ export interface CoreExports {
   defaultRamBase(): number;
   configure(ramBase: number, ramBytes: bigint, maxPhyAddr: number, quirks: number, features: number,
             tlbKind: number, fastEntries: number, itlbEntries: number, itlbWays: number,
-            dtlbEntries: number, dtlbWays: number, stlbEntries: number, stlbWays: number): void;
+            dtlbEntries: number, dtlbWays: number, stlbEntries: number, stlbWays: number): number;
   resetAllCounters(): void;
   syncCounters(): void;
   translate(lo: number, hi: number, acc: number): number;

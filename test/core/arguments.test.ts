@@ -142,6 +142,28 @@ describe("raw JS exceptions never reach the caller", () => {
   });
 });
 
+test("the core's own configure export refuses, changing nothing, what would take it outside its regions or RAM", async () => {
+  const m = await Machine.create({ ramBytes: 4 << 20, tlb: { kind: "arch" } });
+  const pt = new PageTableBuilder(m);
+  m.setControl({ cr3: pt.cr3 });
+  pt.map(0x1000, 0x5000);
+  expect(m.translate(0x1000)).toEqual({ ok: true, pa: 0x5000 });
+  const base = await Machine.coreEnd(), n = m.k.num;
+  const good = [base, BigInt(4 << 20), 40, 0, 1, n.TLB_KIND_ARCH, 16, 64, 8, 64, 4, 1536, 12] as const;
+  const bad: [number, number | bigint][] = [
+    [0, 0], [0, base - 4096], [0, base + 1], [1, 0n], [1, BigInt(m.memory.buffer.byteLength)], [2, 31], [2, 53], [3, 2],
+    [5, 3], [6, 0], [6, 3], [6, 1 << 17], [8, 0], [7, 0], [7, 65537 * 8], [8, 3], [12, 0], [11, 1537],
+  ];
+  for (const [i, v] of bad) {
+    const args = [...good] as (number | bigint)[];
+    args[i] = v;
+    expect((m.core.configure as (...a: (number | bigint)[]) => number)(...args), `argument ${i} = ${v}`).toBe(-1);
+  }
+  expect(m.tlb.stats().dtlb!.misses).toBe(1);                // counters, TLB and geometry as they were
+  expect(m.translate(0x1000)).toEqual({ ok: true, pa: 0x5000 });
+  expect(m.tlb.stats().dtlb!.hits).toBe(1);
+});
+
 describe("PageTableBuilder.map refuses what its entry cannot hold, naming the value", () => {
   test.each([
     ["4level", 0x8000_0000_0000n, 0x5000, 4096, /va: 0x800000000000 is not canonical for 4level paging \(bits 63:47 must all equal bit 47\)/],
