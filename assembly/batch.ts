@@ -1,7 +1,7 @@
 // Batches: the host writes VAs (u64) and access bytes into the batch buffers, one call
 // translates them all, results (PA, or ~(kind << 32 | error code) for a fault) come back
 // in the out buffer. One boundary crossing per batch, none per access.
-import { BATCH_ACC_OFFSET, BATCH_OUT_OFFSET, BATCH_VA_OFFSET, FAST_ENTRY_ADDEND } from "./constants/layout";
+import { BATCH_ACC_OFFSET, BATCH_CAPACITY, BATCH_OUT_OFFSET, BATCH_REFUSED, BATCH_VA_OFFSET, FAST_ENTRY_ADDEND } from "./constants/layout";
 import { FAULT_OFFSET } from "./constants/layout";
 import { FAULT_ERROR_CODE, FAULT_KIND } from "./constants/fault";
 import { fastEntryAddrByte } from "./tlb/fast";
@@ -17,8 +17,11 @@ import { TLB_KIND_FAST, addFastLookups, fastSlow, tlbKind, translateOne } from "
  * Translate items [start, count). With `stopOnFault` it returns the index of the first
  * fault (its record left for the host, who resumes at the next index) or `count`;
  * otherwise faults are written as results and it returns how many items faulted.
+ * A count beyond BATCH_CAPACITY or a start beyond the count (the host checks both) would
+ * run past the buffers: refused, nothing done, BATCH_REFUSED returned.
  */
 export function translateBatch(count: u32, stopOnFault: bool, start: u32): u32 {
+  if (count > BATCH_CAPACITY || start > count) return BATCH_REFUSED;
   let faults: u32 = 0;
   if (tlbKind == TLB_KIND_FAST) {
     // The fast path inlined: one load of the slot, one compare, one add.

@@ -77,6 +77,8 @@ export const TOT_INVALIDATIONS: u32 = 5;
 
 // Batches cross the boundary once per call; 4096+ items amortise the call to noise.
 export const BATCH_CAPACITY: u32 = 65536;
+/** translateBatch's answer to a count or start that would run past the buffers. */
+export const BATCH_REFUSED: u32 = 0xffffffff;
 export const BATCH_VA_OFFSET: usize = CORE_BASE + 0x10000;
 export const BATCH_ACC_OFFSET: usize = BATCH_VA_OFFSET + <usize>BATCH_CAPACITY * 8;
 export const BATCH_OUT_OFFSET: usize = BATCH_ACC_OFFSET + <usize>BATCH_CAPACITY;

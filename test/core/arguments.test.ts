@@ -159,6 +159,8 @@ test("the core's own configure export refuses, changing nothing, what would take
     args[i] = v;
     expect((m.core.configure as (...a: (number | bigint)[]) => number)(...args), `argument ${i} = ${v}`).toBe(-1);
   }
+  expect(m.core.translateBatch(n.BATCH_CAPACITY + 1, 0, 0), "batch count past the buffers").toBe(n.BATCH_REFUSED);
+  expect(m.core.translateBatch(4, 0, 5), "batch start past the count").toBe(n.BATCH_REFUSED);
   expect(m.tlb.stats().dtlb!.misses).toBe(1);                // counters, TLB and geometry as they were
   expect(m.translate(0x1000)).toEqual({ ok: true, pa: 0x5000 });
   expect(m.tlb.stats().dtlb!.hits).toBe(1);
