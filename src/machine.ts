@@ -8,7 +8,7 @@ import {
   toU64, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBytes,
   type PagingMode, type Quirks, type ResolvedTlb, type TlbOptions,
 } from "./config.js";
-import { levelName, tableIndex, describeEntry } from "./x86/decode.js";
+import { readWalkSteps, type WalkStep } from "./x86/walkSteps.js";
 import { describeFault, MachineFault, type Fault, type FaultParts } from "./x86/fault.js";
 import { splitVa, toBigVa, type VirtualAddress } from "./x86/address.js";
 import { TlbStatsReader } from "./tlbStats.js";
@@ -17,7 +17,7 @@ import { PhysicalMemory } from "./physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";
 
 export type AccessKind = "read" | "write" | "fetch";
-export { splitVa, toBigVa, MachineFault, type VirtualAddress, type Fault };
+export { splitVa, toBigVa, MachineFault, type VirtualAddress, type Fault, type WalkStep };
 
 export interface MachineOptions {
   /** Guest RAM in bytes: a multiple of 4 KiB, 1 MiB to 3.5 GiB. Default 64 MiB. */
@@ -54,17 +54,6 @@ export interface ControlFlags extends ControlRegisters {
 }
 
 export type Translation = { ok: true; pa: number } | { ok: false; fault: Fault };
-
-export interface WalkStep {
-  level: number;
-  levelName: string;
-  index: number;
-  entryAddress: bigint;
-  value: bigint;
-  valueAfter: bigint;
-  fromRegister: boolean;
-  flags: string;
-}
 
 export interface WalkTrace {
   va: bigint;
@@ -374,34 +363,12 @@ export class Machine {
     const rc = this.core.walkOnce(lo, hi, this.access(kind, cpl, o.implicit ?? false), update ? 1 : 0);
     const mode = this.mode;
     const bigVa = toBigVa(va);
-    const steps = this.readWalkSteps(mode, bigVa);
+    const steps = readWalkSteps(this.k, this.memory, mode, bigVa);
     if (rc !== 0) return { va: bigVa, mode, steps, result: { ok: false, fault: this.lastFault() } };
     const pa = (this.core.lastWalkPaHi() >>> 0) * 2 ** 32 + (this.core.lastWalkPaLo() >>> 0);
     const n = this.k.num;
     const shift = (this.core.lastWalkAttributes() >>> n.ATTR_SHIFT_SHIFT) & n.ATTR_SHIFT_MASK;
     return { va: bigVa, mode, steps, result: { ok: true, pa }, pageSize: 2 ** shift };
-  }
-
-  private readWalkSteps(mode: PagingMode, va: bigint): WalkStep[] {
-    const n = this.k.num;
-    const view = new DataView(this.memory.buffer);
-    const count = view.getUint32(n.WALK_OFFSET + n.WALK_COUNT, true);
-    const steps: WalkStep[] = [];
-    for (let i = 0; i < count; i++) {
-      const p = n.WALK_OFFSET + n.WALK_STEPS + i * n.WALK_STEP_SIZE;
-      const level = view.getUint32(p + n.WALK_STEP_LEVEL, true);
-      const flags = view.getUint32(p + n.WALK_STEP_FLAGS, true);
-      const value = view.getBigUint64(p + n.WALK_STEP_BEFORE, true);
-      const narrow = (flags & n.WALK_STEP_NARROW) !== 0;
-      steps.push({
-        level, levelName: levelName(mode, level), index: tableIndex(mode, va, level),
-        entryAddress: view.getBigUint64(p + n.WALK_STEP_ADDR, true), value,
-        valueAfter: view.getBigUint64(p + n.WALK_STEP_AFTER, true),
-        fromRegister: (flags & n.WALK_STEP_REGISTER) !== 0,
-        flags: describeEntry(this.k, value, level, mode, narrow),
-      });
-    }
-    return steps;
   }
 
   /**
