@@ -35,6 +35,8 @@ const RESERVED_LOW = 256;
 const KERNEL_PML4_FIRST = 256;
 /** PML4 index of the direct map at 0xffff888000000000 (bits 47:39). */
 const KERNEL_PML4_INDEX = 273;
+/** With 5-level paging, the PML5 entry of the kernel half (bits 56:48 of 0xff...): the last one. */
+const KERNEL_PML5_INDEX = 511;
 
 /** Page-cache identity of a file (or shmem) object: VMAs copied by fork share theirs. */
 const fileIds = new WeakMap<object, number>();
@@ -162,7 +164,7 @@ export class Kernel {
     const root = this.allocTable();
     const b = this.tables.bits;
     if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | b.P | b.RW) >>> 0, 0);
-    else this.tables.set(root + 511 * 8, (this.kernelPml4 * 4096 | b.P | b.RW) >>> 0, 0);
+    else this.tables.set(root + KERNEL_PML5_INDEX * 8, (this.kernelPml4 * 4096 | b.P | b.RW) >>> 0, 0);
     const mm = new AddressSpace(root, this.pcids.take(), this.taskSize);
     this.mms.set(mm.id, mm);
     return mm;
@@ -294,7 +296,7 @@ export class Kernel {
       : (f & (VM_READ | VM_WRITE | VM_EXEC)) !== 0;
     if (!allowed) throw new SegmentationFault(va, "permission", access);
     const vpn = Number(va >> 12n);
-    const pa = this.tables.ptePa(mm.root, vpn, mm.allocTableFn ??= () => { mm.tablePages++; return this.allocTable(); });
+    const pa = this.tables.ptePa(mm.root, vpn, mm.allocTableFn ??= () => { const table = this.allocTable(); mm.tablePages++; return table; });
     if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
     const t = this.tables, lo = t.lo(pa);
     if (t.isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);

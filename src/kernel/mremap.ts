@@ -122,7 +122,7 @@ function moveRange(p: Process, from: bigint, moveLen: bigint, to: bigint, newLen
   forEachPte(t, mm.root, Number(from / PAGE_SIZE), Number((from + moveLen) / PAGE_SIZE), (vpn) => { vpns.push(vpn); });
   let dest: number[];
   try {
-    dest = vpns.map((vpn) => t.ptePa(mm.root, vpn + delta, () => { mm.tablePages++; return k.allocTable(); }));
+    dest = vpns.map((vpn) => t.ptePa(mm.root, vpn + delta, () => { const table = k.allocTable(); mm.tablePages++; return table; }));
   } catch (e) {
     mm.mergeAround(first);                                  // undo the split
     throw e;

@@ -230,7 +230,7 @@ export class Process {
           const f = resident ? frameOf(lo) : -1;
           if (resident) k.pinned.add(f);
           try {
-            const cpa = t.ptePa(mm.root, vpn, () => { mm.tablePages++; return k.allocTable(); });
+            const cpa = t.ptePa(mm.root, vpn, () => { const table = k.allocTable(); mm.tablePages++; return table; });
             let nlo = lo;
             if (resident) {
               if (cow && (lo & t.bits.RW)) { nlo = lo & ~t.bits.RW; t.set(pa, nlo >>> 0, hi); }

@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Kernel } from "../../src/kernel/kernel.js";
-import { MAP_ANONYMOUS, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
 import { FrameUse } from "../../src/kernel/frames.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS;
@@ -14,6 +14,29 @@ async function boot(ramBytes = 16 << 20, swapPages = 0) {
 }
 
 describe("fork", () => {
+  test("a fork that runs out of memory at any point leaves nothing behind (no address space, frame, table or mapping)", async () => {
+    const { k, p } = await boot(2 << 20, 0);
+    for (const at of [0x10000000n, 0x40000000000n]) {              // two regions: the child needs tables for each
+      const a = p.mmap(at, 0x2000, RW, ANON | MAP_FIXED);
+      p.write(a, new Uint8Array([1, 2]));
+    }
+    const hog = p.mmap(0, 1024 * 4096, RW, ANON | MAP_NORESERVE);
+    let failed = 0;
+    for (let i = 0; k.frames.free > 0; i++) {
+      const free = k.frames.free, spaces = k.mms.size, maps = k.procfs.read(`/proc/${p.pid}/smaps`);
+      try {
+        k.exit(k.fork(p));
+      } catch (e) {
+        expect((e as Error).message).toMatch(/ENOMEM/);
+        expect([k.frames.free, k.mms.size, k.processes.size]).toEqual([free, spaces, 1]);
+        expect(k.procfs.read(`/proc/${p.pid}/smaps`)).toBe(maps);
+        failed++;
+      }
+      p.write(hog + BigInt(i) * 4096n, new Uint8Array([1]));
+    }
+    expect(failed).toBeGreaterThanOrEqual(7);                        // root, then 3 tables per region
+  });
+
   test("a write in either process after fork is never visible in the other", async () => {
     const { k, p } = await boot();
     const a = p.mmap(0, 0x3000, RW, ANON);

@@ -4,7 +4,8 @@ import { describe, expect, test } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { Kernel } from "../../src/kernel/kernel.js";
 import { Process } from "../../src/kernel/process.js";
-import { MAP_ANONYMOUS, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_NORESERVE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { FrameUse } from "../../src/kernel/frames.js";
 import { demoImage } from "../../src/kernel/spawn.js";
 import { FIXTURES } from "../helpers/fixtures.js";
 
@@ -128,6 +129,17 @@ describe("status Vm* lines (task_mem over vm_stat_account's counters)", () => {
     p.mmap(0, 0x3000, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
     p.mmap(0, 0x2000, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS);
     expect(lines(k, p.pid)).toEqual([4, 8 + 12, 12 + 8, 132, 176 + 204 + 12 + 8]);
+  });
+
+  test("VmPTE counts the page-table pages that exist, also after a fault that found no frame for a table", async () => {
+    const k = await Kernel.create({ ramBytes: 2 << 20 });
+    const p = k.spawn({ name: "t", segments: [] });
+    const a = p.mmap(0, 1024 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE);
+    expect(() => { for (let i = 0; i < 1024; i++) p.write(a + BigInt(i) * 4096n, new Uint8Array([1])); }).toThrow(/ENOMEM/);
+    const far = p.mmap(0x40000000000, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED);
+    for (let i = 0; i < 3; i++) expect(() => p.write(far, new Uint8Array([1]))).toThrow(/ENOMEM/);   // its PDPT cannot be had
+    const st = k.procfs.read(`/proc/${p.pid}/status`) as string;
+    expect(vm(st, "VmPTE")).toBe(k.frames.count_(FrameUse.Table) * 4);
   });
 
   test("an imported process: VmExe is the first file's executable part, VmLib the other executable mappings", async () => {

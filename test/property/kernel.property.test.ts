@@ -7,9 +7,7 @@ import { expect, test } from "vitest";
 import fc from "fast-check";
 import { Kernel } from "../../src/kernel/kernel.js";
 import type { Process } from "../../src/kernel/process.js";
-import { forEachPte } from "../../src/kernel/mm.js";
-import { frameOf, swapSlot } from "../../src/kernel/pte.js";
-import { FrameUse } from "../../src/kernel/frames.js";
+import { checkBooks } from "./kernelBooks.js";
 import {
   KernelError, MADV_DONTNEED, MAP_ANONYMOUS, MAP_PRIVATE, MREMAP_MAYMOVE, PROT_READ, PROT_WRITE,
 } from "../../src/kernel/constants.js";
@@ -43,23 +41,6 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 /** The model: per process, its mappings (start, pages, writable) and the byte at offset 7 of each written page. */
 interface Mapping { start: bigint; pages: number; writable: boolean; bytes: Map<number, number> }
 interface ModelProc { p: Process; maps: Mapping[] }
-
-function checkBooks(k: Kernel, procs: ModelProc[]): void {
-  const mapcount = new Map<number, number>(), slots = new Map<number, number>();
-  const t = k.tables;
-  for (const { p } of procs) {
-    forEachPte(t, p.mm.root, 0, Number(p.mm.taskSize / 4096n), (_vpn, _pa, lo) => {
-      if (t.holdsFrame(lo)) { const f = frameOf(lo); if (f !== k.zeroFrame) mapcount.set(f, (mapcount.get(f) ?? 0) + 1); }
-      else if (t.isSwap(lo)) slots.set(swapSlot(lo), (slots.get(swapSlot(lo)) ?? 0) + 1);
-    });
-  }
-  for (let f = 0; f < k.frames.count; f++) {
-    const use = k.frames.use[f];
-    if (use === FrameUse.Anon) expect(k.frames.mapcount[f], `frame ${f}`).toBe(mapcount.get(f) ?? 0);
-    if (use === FrameUse.Free) expect(mapcount.has(f), `free frame ${f} still mapped`).toBe(false);
-  }
-  for (let s = 1; s < k.swap!.slots; s++) expect(k.swap!.count[s], `slot ${s}`).toBe(slots.get(s) ?? 0);
-}
 
 const stats = { checked: 0, enomem: 0, swapIns: 0, swapOuts: 0, withSwapIns: 0 };
 
@@ -122,7 +103,7 @@ test("random process lifecycles under memory pressure keep every byte and balanc
         }
       }
     }
-    checkBooks(k, procs);
+    checkBooks(k, procs.map((x) => x.p));
     stats.checked++; stats.swapIns += k.counters.pswpin; stats.swapOuts += k.counters.pswpout;
     if (k.counters.pswpin > 0) stats.withSwapIns++;
   }), { numRuns: RUNS });
