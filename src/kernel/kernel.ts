@@ -47,6 +47,11 @@ function objectId(o: object): number {
   return id;
 }
 
+/**
+ * The kernel's API is create, spawn, importMaps, fork, exit and procfs, plus Process's
+ * methods: each checks what it is given (ArgumentError, ConfigError, ESRCH). Methods marked
+ * @internal are plumbing the syscall modules and the fault path call with checked values.
+ */
 export class Kernel {
   readonly frames: Frames;
   readonly swap: SwapDevice | null;
@@ -159,7 +164,7 @@ export class Kernel {
   /** TASK_SIZE of this kernel's processes: 2^47 or 2^56, less a page. */
   get taskSize(): bigint { return this.levels === 5 ? TASK_SIZE_5LEVEL : TASK_SIZE_4LEVEL; }
 
-  /** A new empty address space with its own PML4 (kernel half shared) and a PCID (0 when all are taken). */
+  /** @internal A new empty address space with its own PML4 (kernel half shared) and a PCID (0 when all are taken). */
   newAddressSpace(): AddressSpace {
     const root = this.allocTable();
     const b = this.tables.bits;
@@ -170,7 +175,7 @@ export class Kernel {
     return mm;
   }
 
-  /** Free an address space's tables (its pages were unmapped first) and its PCID, flushed first. */
+  /** @internal Free an address space's tables (its pages were unmapped first) and its PCID, flushed first. */
   dropAddressSpace(mm: AddressSpace): void {
     const freeTables = (table: number, level: number) => {
       for (let i = 0; i < 512; i++) {
@@ -187,7 +192,7 @@ export class Kernel {
     if (this.current === mm) this.current = null;
   }
 
-  /**
+  /** @internal
    * Load `mm` into CR3. With its own PCID the write keeps the TLB (CR3 bit 63: the other
    * processes' entries stay, tagged with theirs); on the shared PCID 0 it flushes that
    * PCID's entries, which may be another process's.
@@ -199,24 +204,24 @@ export class Kernel {
     this.current = mm;
   }
 
-  /** __vm_enough_memory with overcommit_memory = 0 (OVERCOMMIT_GUESS): one request may not exceed RAM + swap. */
+  /** @internal __vm_enough_memory with overcommit_memory = 0 (OVERCOMMIT_GUESS): one request may not exceed RAM + swap. */
   commitFits(pages: bigint): boolean {
     return pages <= BigInt(this.totalRamPages + (this.swap ? this.swap.slots - 1 : 0));
   }
 
-  /** commitFits or ENOMEM. */
+  /** @internal commitFits or ENOMEM. */
   chargeCommit(pages: bigint, call: string): void {
     if (!this.commitFits(pages)) {
       throw new KernelError(ENOMEM, `${call}: ${pages} pages is more than RAM + swap (overcommit heuristic)`);
     }
   }
 
-  /** Drop `mm`'s TLB entries for one page (INVPCID type 0: works for any process). */
+  /** @internal Drop `mm`'s TLB entries for one page (INVPCID type 0: works for any process). */
   flushPage(mm: AddressSpace, vpn: number): void {
     this.machine.invpcid(0, mm.pcid, BigInt(vpn) * PAGE_SIZE);
   }
 
-  /** A frame for `use`, reclaiming when RAM is full; ENOMEM when nothing can be reclaimed. */
+  /** @internal A frame for `use`, reclaiming when RAM is full; ENOMEM when nothing can be reclaimed. */
   allocFrame(use: FrameUse): number {
     let f = this.frames.take(use);
     while (f < 0) {
@@ -226,14 +231,14 @@ export class Kernel {
     return f;
   }
 
-  /** A zeroed page-table frame's physical address. */
+  /** @internal A zeroed page-table frame's physical address. */
   allocTable(): number {
     const f = this.allocFrame(FrameUse.Table);
     this.bytes.fill(0, f * 4096, f * 4096 + 4096);
     return f * 4096;
   }
 
-  /**
+  /** @internal
    * Reclaim one frame with the clock (second-chance) algorithm over the accessed bits
    * the MMU sets: a frame whose PTEs show A=1 gets A cleared (and its TLB entries
    * dropped, so the next use sets A again) and survives this pass; the first one found
@@ -282,7 +287,7 @@ export class Kernel {
 
   // ── the page-fault handler ────────────────────────────────────────────────────────
 
-  /**
+  /** @internal
    * handle_mm_fault: the MMU stopped on `va`; make the access possible or deliver
    * SIGSEGV (as a thrown SegmentationFault). `present`: the #PF error code's P bit.
    */
@@ -341,7 +346,7 @@ export class Kernel {
     this.map(mm, vma, vpn, pa, f, true);
   }
 
-  /** The page-cache frame of a file page (filled from the file) or of a shared-anonymous page (zeroed). */
+  /** @internal The page-cache frame of a file page (filled from the file) or of a shared-anonymous page (zeroed). */
   pageCacheFrame(vma: Vma, vpn: number): number {
     const index = vma.pgoff + BigInt(vpn) - vma.start / PAGE_SIZE;
     const owner: object = vma.file ?? vma;
@@ -418,7 +423,7 @@ export class Kernel {
     void access;
   }
 
-  /** Zap one PTE (munmap, MADV_DONTNEED, exit): drop its frame mapping or swap slot. */
+  /** @internal Zap one PTE (munmap, MADV_DONTNEED, exit): drop its frame mapping or swap slot. */
   zapPte(mm: AddressSpace, vpn: number, pa: number, lo: number): void {
     if (this.tables.holdsFrame(lo)) {
       const f = frameOf(lo);
