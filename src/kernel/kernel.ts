@@ -4,7 +4,7 @@
 import { Machine } from "../machine.js";
 import type { TlbOptions } from "../config.js";
 import { ConfigError } from "../config.js";
-import { FrameUse, Frames } from "./frames.js";
+import { FrameUse, Frames, RMAP_NIL } from "./frames.js";
 import { SwapDevice } from "./swap.js";
 import { CPL_USER, LO_FRAME_MASK, PageTableMemory, frameOf, swapEntry, swapSlot } from "./pte.js";
 import { AddressSpace } from "./mm.js";
@@ -15,6 +15,7 @@ import { spawnProcess, type ProcessImage } from "./spawn.js";
 import { ProcFs } from "./procfs.js";
 import { PcidPool } from "./pcid.js";
 import { importedProcess } from "./import.js";
+import { PageRanges } from "./pagerange.js";
 import { show } from "./args.js";
 
 export interface KernelOptions {
@@ -76,11 +77,14 @@ export class Kernel {
   /** Core constants the fault path reads, fetched once (the constants object checks every name it is asked). */
   readonly codes: { userRead: number; userWrite: number; userFetch: number; faultPf: number; faultGp: number; pfPresent: number };
   private current: AddressSpace | null = null;
+  /** @internal fork's and exit's table-at-a-time walks (copy_page_range, zap_page_range). */
+  readonly ranges: PageRanges;
 
   private constructor(readonly machine: Machine, swapPages: number, readonly levels: 4 | 5) {
     this.bytes = machine.phys.bytes;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.tables = new PageTableMemory(this.view, levels, machine.k);
+    this.ranges = new PageRanges(this);
     this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
     this.totalRamPages = this.frames.count - RESERVED_LOW;
     this.swap = swapPages > 0 ? new SwapDevice(swapPages) : null;
@@ -258,22 +262,22 @@ export class Kernel {
       }
       // Pinned frames are in the middle of a fault, fork or move; unmapped ones are being set up.
       if (use !== FrameUse.Anon || this.swap === null || this.pinned.has(f) || fr.mapcount[f] === 0) continue;
-      const maps = fr.mappings(f);
+      // rmap_walk: the frame's mappings are a list in typed arrays (frames.ts).
       let young = false;
-      for (const m of maps) {
-        const mm = this.mms.get(m.mmId)!;
-        const pa = this.tables.ptePa(mm.root, m.vpn, null);
+      for (let e = fr.rmapFirst(f); e !== RMAP_NIL; e = fr.rmapNext[e]!) {
+        const mm = this.mms.get(fr.rmapMm[e]!)!, vpn = fr.rmapVpn[e]!;
+        const pa = this.tables.ptePa(mm.root, vpn, null);
         const lo = this.tables.lo(pa);
-        if (lo & A) { young = true; this.tables.set(pa, lo & ~A, this.tables.hi(pa)); this.flushPage(mm, m.vpn); }
+        if (lo & A) { young = true; this.tables.set(pa, lo & ~A, this.tables.hi(pa)); this.flushPage(mm, vpn); }
       }
       if (young) continue;
-      const slot = this.swap.store(this.bytes.subarray(f * 4096, f * 4096 + 4096), maps.length);
+      const slot = this.swap.store(this.bytes.subarray(f * 4096, f * 4096 + 4096), fr.mapcount[f]!);
       if (slot < 0) return false;
-      for (const m of maps) {
-        const mm = this.mms.get(m.mmId)!;
-        const pa = this.tables.ptePa(mm.root, m.vpn, null);
+      for (let e = fr.rmapFirst(f); e !== RMAP_NIL; e = fr.rmapNext[e]!) {
+        const mm = this.mms.get(fr.rmapMm[e]!)!, vpn = fr.rmapVpn[e]!;
+        const pa = this.tables.ptePa(mm.root, vpn, null);
         this.tables.set(pa, swapEntry(slot), 0);
-        this.flushPage(mm, m.vpn);
+        this.flushPage(mm, vpn);
       }
       this.counters.pswpout++;
       fr.release(f);
@@ -421,17 +425,5 @@ export class Kernel {
     mm.majorFaults++;
     this.map(mm, vma, vpn, pa, f, exclusive && (vma.flags & VM_WRITE) !== 0);
     void access;
-  }
-
-  /** @internal Zap one PTE (munmap, MADV_DONTNEED, exit): drop its frame mapping or swap slot. */
-  zapPte(mm: AddressSpace, vpn: number, pa: number, lo: number): void {
-    if (this.tables.holdsFrame(lo)) {
-      const f = frameOf(lo);
-      if (f !== this.zeroFrame) this.frames.removeMapping(f, mm.id, vpn);
-    } else if (this.tables.isSwap(lo)) {
-      this.swap?.put(swapSlot(lo));
-    }
-    this.tables.set(pa, 0, 0);
-    this.flushPage(mm, vpn);
   }
 }

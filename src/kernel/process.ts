@@ -7,10 +7,9 @@
 // exited process (ESRCH); then Linux's own rules apply, with Linux's errno as a
 // KernelError. A bad access is a SegmentationFault (SIGSEGV). Nothing else is thrown.
 import type { Kernel, Access } from "./kernel.js";
-import { AddressSpace, forEachPte } from "./mm.js";
+import type { AddressSpace } from "./mm.js";
 import { ArgumentError, EFAULT, ESRCH, KernelError, SegmentationFault } from "./constants.js";
 import { PAGE_SIZE, VM_ACCOUNT, VM_DONTCOPY, VM_SHARED, type VmaFile } from "./vma.js";
-import { frameOf, swapSlot } from "./pte.js";
 import { access as accessArg, bytes, count, int32, mappedFile, u64 } from "./args.js";
 import { doBrk, doMmap, doMunmap } from "./mmap.js";
 import { doMadvise, doMprotect } from "./mprotect.js";
@@ -87,11 +86,9 @@ export class Process {
     this.mm.vmas.splice(first, last - first);
   }
 
-  /** @internal Zap the PTEs of [start, end) (munmap, MADV_DONTNEED, exit). */
+  /** @internal Zap the PTEs of [start, end) (munmap, MADV_DONTNEED): see PageRanges.zap; the TLB is flushed. */
   zap(start: bigint, end: bigint): void {
-    const k = this.kernel;
-    forEachPte(k.tables, this.mm.root, Number(start / PAGE_SIZE), Number(end / PAGE_SIZE),
-      (vpn, pa, lo) => k.zapPte(this.mm, vpn, pa, lo));
+    this.kernel.ranges.zap(this.mm, Number(start / PAGE_SIZE), Number(end / PAGE_SIZE), true);
   }
 
   // ── memory access through the MMU ─────────────────────────────────────────────────
@@ -209,7 +206,7 @@ export class Process {
    * down again and the parent is as it was (but for pages now read-only, which COW handles).
    */
   copyFor(childPid: number): Process {
-    const k = this.kernel, t = k.tables, parent = this.mm;
+    const k = this.kernel, parent = this.mm;
     for (const v of parent.vmas) {
       if ((v.flags & VM_ACCOUNT) && !(v.flags & VM_DONTCOPY)) k.chargeCommit((v.end - v.start) / PAGE_SIZE, "fork");
     }
@@ -221,28 +218,9 @@ export class Process {
       for (const v of parent.vmas) {
         if (v.flags & VM_DONTCOPY) continue;
         mm.vmas.push({ ...v });
-        const cow = !(v.flags & VM_SHARED);
-        forEachPte(t, parent.root, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), (vpn, pa, lo, hi) => {
-          // The child's table may need a frame, and finding one may reclaim: pin this page so
-          // reclaim leaves it (and the parent's PTE) alone, and give it the child's mapping
-          // only once the child's PTE exists for reclaim to find.
-          const resident = t.holdsFrame(lo);
-          const f = resident ? frameOf(lo) : -1;
-          if (resident) k.pinned.add(f);
-          try {
-            const cpa = t.ptePa(mm.root, vpn, () => { const table = k.allocTable(); mm.tablePages++; return table; });
-            let nlo = lo;
-            if (resident) {
-              if (cow && (lo & t.bits.RW)) { nlo = lo & ~t.bits.RW; t.set(pa, nlo >>> 0, hi); }
-              if (f !== k.zeroFrame) k.frames.addMapping(f, mm.id, vpn);
-            } else if (t.isSwap(lo)) {
-              k.swap!.dup(swapSlot(lo));
-            }
-            t.set(cpa, nlo >>> 0, hi);
-          } finally {
-            if (resident) k.pinned.delete(f);
-          }
-        });
+        // A table at a time (copy_page_range); the child's tables are made before the entries
+        // they will hold are read, so reclaim never sees a mapping without its PTE.
+        k.ranges.copy(mm, parent, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), !(v.flags & VM_SHARED));
       }
     } catch (e) {
       child.teardown();
@@ -255,7 +233,8 @@ export class Process {
 
   /** @internal exit_mmap: every page and table goes back; the process is dead from here on. */
   teardown(): void {
-    for (const v of this.mm.vmas) this.zap(v.start, v.end);
+    // No flush per page: dropAddressSpace drops the whole PCID once the tables are empty.
+    for (const v of this.mm.vmas) this.kernel.ranges.zap(this.mm, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), false);
     this.mm.vmas = [];
     this.kernel.dropAddressSpace(this.mm);
     this.alive = false;
