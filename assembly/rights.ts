@@ -55,7 +55,15 @@ function keyDenies(acc: u32, key: u32): bool {
  * over the path (only with NXE); `key`: the leaf's protection key.
  */
 @inline export function rightsCheck(acc: u32, rw: bool, us: bool, xd: bool, key: u32): u32 {
-  const r = <u32>load<u8>(RIGHTS_TABLE_OFFSET + (acc | (rw ? RIGHTS_RW : 0) | (us ? RIGHTS_US : 0) | (xd ? RIGHTS_XD : 0)));
-  if (pkeysActive && us && keyDenies(acc, key)) return PF_P | PF_PK;
+  return rightsAt(acc | (rw ? RIGHTS_RW : 0) | (us ? RIGHTS_US : 0) | (xd ? RIGHTS_XD : 0), acc, key);
+}
+
+/**
+ * rightsCheck with the table index already built (the walkers shift R/W, U/S and XD
+ * straight out of the accumulated entries): `index` = acc | RIGHTS_RW | RIGHTS_US | RIGHTS_XD as set.
+ */
+@inline export function rightsAt(index: u32, acc: u32, key: u32): u32 {
+  const r = <u32>load<u8>(RIGHTS_TABLE_OFFSET + index);
+  if (pkeysActive && (index & RIGHTS_US) != 0 && keyDenies(acc, key)) return PF_P | PF_PK;
   return r;
 }

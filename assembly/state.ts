@@ -4,9 +4,9 @@
 import {
   CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, FEATURE_PAGES_1G, MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_NONE, MODE_PAE,
-  PTE_XD, PTE_PS, QUIRKS_SDM, CR3_PCID_MASK,
+  PTE_XD, PTE_PS, PTE_GLOBAL, QUIRKS_SDM, CR3_PCID_MASK,
 } from "./constants/x86";
-import { rebuildRightsTable } from "./rights";
+import { RIGHTS_XD, rebuildRightsTable } from "./rights";
 import { CORE_END } from "./constants/layout";
 
 // Raw registers.
@@ -44,6 +44,10 @@ export let rsvdHigh: u64 = 0;
 export let ramLast8: u64 = 0;
 /** Reserved bits of a PML4E/PML5E: the high ones and PS. */
 export let rsvdUpper: u64 = 0;
+/** RIGHTS_XD where bit 63 of an entry is XD (nxActive), else 0: the walkers shift bit 63 into the rights index through it. */
+export let xdRightsMask: u32 = 0;
+/** PTE_GLOBAL where CR4.PGE makes it count, else 0. */
+export let globalMask: u64 = 0;
 /** Root table base from CR3. */
 export let rootBase: u64 = 0;
 
@@ -99,6 +103,8 @@ export function deriveState(): void {
   rsvdHigh = top & ~physLimit;
   if (!nxActive) rsvdHigh |= PTE_XD;
   rsvdUpper = rsvdHigh | PTE_PS;
+  xdRightsMask = nxActive ? RIGHTS_XD : 0;
+  globalMask = pge ? PTE_GLOBAL : 0;
   ramLast8 = ramSize >= 8 ? ramSize - 8 : 0;
   rebuildRightsTable();
   if (mode == MODE_LEGACY32) rootBase = cr3 & 0xfffff000;
