@@ -4,7 +4,7 @@
 import {
   CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, FEATURE_PAGES_1G, MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_NONE, MODE_PAE,
-  PTE_XD, PTE_PS, PTE_GLOBAL, QUIRKS_SDM, CR3_PCID_MASK,
+  PTE_XD, PTE_PS, PTE_GLOBAL, PTE_PRESENT, PTE_ACCESSED, QUIRKS_SDM, CR3_PCID_MASK,
 } from "./constants/x86";
 import { RIGHTS_XD, rebuildRightsTable } from "./rights";
 import { CORE_END } from "./constants/layout";
@@ -44,6 +44,14 @@ export let rsvdHigh: u64 = 0;
 export let ramLast8: u64 = 0;
 /** Reserved bits of a PML4E/PML5E: the high ones and PS. */
 export let rsvdUpper: u64 = 0;
+/**
+ * The walkers' one test per level: an entry ANDed with its mask equals PTE_PRESENT |
+ * PTE_ACCESSED only on the common path (present, accessed, no reserved bit, no PS where
+ * PS makes a leaf); anything else takes the level's slow path, which finds out which.
+ */
+export let upperCheck: u64 = 0;   // PML5E, PML4E: rsvdUpper (PS included), P, A
+export let tableCheck: u64 = 0;   // PDPTE, PDE: rsvdHigh, PS, P, A
+export let leafCheck: u64 = 0;    // PTE: rsvdHigh, P (equal to PTE_PRESENT on the common path; A/D are the leaf's business)
 /** RIGHTS_XD where bit 63 of an entry is XD (nxActive), else 0: the walkers shift bit 63 into the rights index through it. */
 export let xdRightsMask: u32 = 0;
 /** PTE_GLOBAL where CR4.PGE makes it count, else 0. */
@@ -103,6 +111,9 @@ export function deriveState(): void {
   rsvdHigh = top & ~physLimit;
   if (!nxActive) rsvdHigh |= PTE_XD;
   rsvdUpper = rsvdHigh | PTE_PS;
+  upperCheck = rsvdUpper | PTE_PRESENT | PTE_ACCESSED;
+  tableCheck = rsvdHigh | PTE_PS | PTE_PRESENT | PTE_ACCESSED;
+  leafCheck = rsvdHigh | PTE_PRESENT;
   xdRightsMask = nxActive ? RIGHTS_XD : 0;
   globalMask = pge ? PTE_GLOBAL : 0;
   ramLast8 = ramSize >= 8 ? ramSize - 8 : 0;

@@ -7,16 +7,20 @@ import {
   QUIRKS_QEMU,
 } from "../constants/x86";
 import { WALK_STEP_REGISTER } from "../constants/layout";
-import { addrMask, pdpteRegister, quirks, ramLast8, rootBase, rsvdHigh, rsvdUpper } from "../state";
+import {
+  addrMask, leafCheck, pdpteRegister, quirks, ramLast8, rootBase, rsvdHigh, rsvdUpper, tableCheck, upperCheck,
+} from "../state";
 import { inRam, physLoad64 } from "../ram";
 import { failGp } from "../fault";
 import { setBits64, step } from "./steps";
 import { busAt, leaf, leaf1G, leaf2M, pfAt } from "./leaf";
 
 const ALL_ONES: u64 = 0xffffffffffffffff;
+const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 
 /** IA-32e with 4 levels: canonical when bits 63:47 are all equal. */
-export function walk4Level<T>(va: u64, acc: u32, update: bool): i32 {
+export function walk4Level<T>(va: u64, acc: u32, update: bool): i32 { return walk4LevelInline<T>(va, acc, update); }
+@inline export function walk4LevelInline<T>(va: u64, acc: u32, update: bool): i32 {
   if (<u64>((<i64>va >> 47) + 1) > 1) return failGp(va, acc);
   return fromPml4<T>(va, acc, update, rootBase, ALL_ONES, 0, 0);
 }
@@ -28,9 +32,11 @@ export function walk5Level<T>(va: u64, acc: u32, update: bool): i32 {
   if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PML5, 0);
   const e = physLoad64(ea);
   step<T>(LEVEL_PML5, 0, ea, e);
-  if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PML5, 1);
-  if ((e & rsvdUpper) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PML5, 1);
-  if ((e & PTE_ACCESSED) == 0 && update) setBits64<T>(ea, e, PTE_ACCESSED);
+  if ((e & upperCheck) != PRESENT_ACCESSED) {
+    if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PML5, 1);
+    if ((e & rsvdUpper) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PML5, 1);
+    if (update) setBits64<T>(ea, e, PTE_ACCESSED);
+  }
   return fromPml4<T>(va, acc, update, e & addrMask, e, e, 1);
 }
 
@@ -65,9 +71,11 @@ export function walkPae<T>(va: u64, acc: u32, update: bool): i32 {
   if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PML4, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PML4, 0, ea, e);
-  if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PML4, reads + 1);
-  if ((e & rsvdUpper) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PML4, reads + 1);
-  if ((e & PTE_ACCESSED) == 0 && update) setBits64<T>(ea, e, PTE_ACCESSED);
+  if ((e & upperCheck) != PRESENT_ACCESSED) {
+    if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PML4, reads + 1);
+    if ((e & rsvdUpper) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PML4, reads + 1);
+    if (update) setBits64<T>(ea, e, PTE_ACCESSED);
+  }
   return fromPdpt<T>(va, acc, update, e & addrMask, all & e, any | e, reads + 1);
 }
 
@@ -76,10 +84,12 @@ export function walkPae<T>(va: u64, acc: u32, update: bool): i32 {
   if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PDPT, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PDPT, 0, ea, e);
-  if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PDPT, reads + 1);
-  if ((e & PTE_PS) != 0) return leaf1G<T>(va, acc, update, ea, e, all & e, any | e, reads + 1);
-  if ((e & rsvdHigh) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PDPT, reads + 1);
-  if ((e & PTE_ACCESSED) == 0 && update) setBits64<T>(ea, e, PTE_ACCESSED);
+  if ((e & tableCheck) != PRESENT_ACCESSED) {
+    if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PDPT, reads + 1);
+    if ((e & PTE_PS) != 0) return leaf1G<T>(va, acc, update, ea, e, all & e, any | e, reads + 1);
+    if ((e & rsvdHigh) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PDPT, reads + 1);
+    if (update) setBits64<T>(ea, e, PTE_ACCESSED);
+  }
   return fromPd<T>(va, acc, update, e & addrMask, all & e, any | e, reads + 1, true);
 }
 
@@ -89,17 +99,21 @@ export function walkPae<T>(va: u64, acc: u32, update: bool): i32 {
   if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PD, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PD, 0, ea, e);
-  if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PD, reads + 1);
-  if ((e & PTE_PS) != 0) return leaf2M<T>(va, acc, update, ea, e, all & e, any | e, reads + 1, keyed);
-  if ((e & rsvdHigh) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PD, reads + 1);
-  if ((e & PTE_ACCESSED) == 0 && update) setBits64<T>(ea, e, PTE_ACCESSED);
+  if ((e & tableCheck) != PRESENT_ACCESSED) {
+    if ((e & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PD, reads + 1);
+    if ((e & PTE_PS) != 0) return leaf2M<T>(va, acc, update, ea, e, all & e, any | e, reads + 1, keyed);
+    if ((e & rsvdHigh) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PD, reads + 1);
+    if (update) setBits64<T>(ea, e, PTE_ACCESSED);
+  }
   const ptBase = e & addrMask;
   const pdAll = all & e, pdAny = any | e;
   const pea = ptBase + ((va >> 9) & 0xff8);
   if (pea > ramLast8) return busAt(va, acc, pea, LEVEL_PT, reads + 1);
   const pte = physLoad64(pea);
   step<T>(LEVEL_PT, 0, pea, pte);
-  if ((pte & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PT, reads + 2);
-  if ((pte & rsvdHigh) != 0) return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PT, reads + 2);
+  if ((pte & leafCheck) != PTE_PRESENT) {
+    if ((pte & PTE_PRESENT) == 0) return pfAt(va, acc, 0, LEVEL_PT, reads + 2);
+    return pfAt(va, acc, PF_P | PF_RSVD, LEVEL_PT, reads + 2);
+  }
   return leaf<T>((pte & addrMask) | (va & 0xfff), 12, va, acc, update, pea, pte, pdAll & pte, pdAny | pte, LEVEL_PT, reads + 2, keyed, false);
 }
