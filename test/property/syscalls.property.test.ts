@@ -245,5 +245,6 @@ test("random system calls with random arguments, good and bad, in both paging mo
   expect(stats.argument).toBeGreaterThan(0);
   expect(stats.esrch).toBeGreaterThan(0);
   expect(stats.errno.ENOMEM ?? 0).toBeGreaterThan(0);
-  expect(stats.forkEnomem, "fork ran out of memory in some sequence").toBeGreaterThan(0);
+  // A fork running out of memory comes up in most runs but not all (1 in ~20 had none): no floor here, so the
+  // run never fails on a seed's luck; test/kernel/forkSwap.test.ts pins a fork failing at every point leaving nothing behind.
 }, 300_000);
