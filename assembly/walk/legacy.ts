@@ -9,7 +9,7 @@ import { WALK_STEP_NARROW } from "../constants/layout";
 import { setBits32, step } from "./steps";
 import { busAt, leaf, leaf4M, pfAt, setWalkResult } from "./leaf";
 
-export function walkLegacy32<T>(va: u64, acc: u32, update: bool): i32 {
+@inline export function walkLegacy32<T>(va: u64, acc: u32, update: bool): i32 {
   va &= 0xffffffff;
   const pdeAddr = rootBase + ((va >> 22) << 2);
   if (!inRam(pdeAddr, 4)) return busAt(va, acc, pdeAddr, LEVEL_PD, 0);

@@ -1,7 +1,8 @@
 // The walkers with 8-byte entries (SDM Vol. 3A §4.4-4.5; x86.md §7): IA-32e 4-level and
 // 5-level, and PAE. Unrolled per level: each level's index shift and checks are
 // constants, the reserved-bit masks precomputed globals (state.ts), R/W and U/S ANDed and
-// XD ORed over the path as whole entries (decoded once, at the leaf).
+// XD ORed over the path as whole entries (decoded once, at the leaf). Inlined into walk's
+// mode switch (x86.ts): a walk costs one call from the TLB or batch loop.
 import {
   LEVEL_PD, LEVEL_PDPT, LEVEL_PML4, LEVEL_PML5, LEVEL_PT, PF_P, PF_RSVD, PTE_ACCESSED, PTE_PRESENT, PTE_PS,
   QUIRKS_QEMU,
@@ -19,14 +20,13 @@ const ALL_ONES: u64 = 0xffffffffffffffff;
 const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 
 /** IA-32e with 4 levels: canonical when bits 63:47 are all equal. */
-export function walk4Level<T>(va: u64, acc: u32, update: bool): i32 { return walk4LevelInline<T>(va, acc, update); }
-@inline export function walk4LevelInline<T>(va: u64, acc: u32, update: bool): i32 {
+@inline export function walk4Level<T>(va: u64, acc: u32, update: bool): i32 {
   if (<u64>((<i64>va >> 47) + 1) > 1) return failGp(va, acc);
   return fromPml4<T>(va, acc, update, rootBase, ALL_ONES, 0, 0);
 }
 
 /** IA-32e with 5 levels (CR4.LA57): canonical when bits 63:56 are all equal. */
-export function walk5Level<T>(va: u64, acc: u32, update: bool): i32 {
+@inline export function walk5Level<T>(va: u64, acc: u32, update: bool): i32 {
   if (<u64>((<i64>va >> 56) + 1) > 1) return failGp(va, acc);
   const ea = rootBase + ((va >> 45) & 0xff8);
   if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PML5, 0);
@@ -41,7 +41,7 @@ export function walk5Level<T>(va: u64, acc: u32, update: bool): i32 {
 }
 
 /** PAE: the PDPTE comes from the registers loaded at MOV to CR3 (silicon), or from memory on every walk (QEMU). */
-export function walkPae<T>(va: u64, acc: u32, update: bool): i32 {
+@inline export function walkPae<T>(va: u64, acc: u32, update: bool): i32 {
   va &= 0xffffffff;
   const i = <u32>(va >> 30);
   let e: u64;

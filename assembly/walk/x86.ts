@@ -10,7 +10,7 @@ import {
 } from "../constants/walk";
 import { mode } from "../state";
 import { Fast, Traced, clearSteps } from "./steps";
-import { walk4Level, walk4LevelInline, walk5Level, walkPae } from "./long";
+import { walk4Level, walk5Level, walkPae } from "./long";
 import { walkLegacy32, walkPagingOff } from "./legacy";
 
 export { walkPa, walkAttrs } from "./leaf";
@@ -37,7 +37,7 @@ export function setWalkTracing(on: bool): void { walkTracing = on; }
 export function walk(va: u64, acc: u32, update: bool): i32 {
   if (walkTracing) return walkTraced(va, acc, update);
   const m = mode;
-  if (m == MODE_4LEVEL) return walk4LevelInline<Fast>(va, acc, update);
+  if (m == MODE_4LEVEL) return walk4Level<Fast>(va, acc, update);
   if (m == MODE_5LEVEL) return walk5Level<Fast>(va, acc, update);
   if (m == MODE_PAE) return walkPae<Fast>(va, acc, update);
   if (m == MODE_LEGACY32) return walkLegacy32<Fast>(va, acc, update);
