@@ -78,9 +78,17 @@ export function fastSlow(va: u64, acc: u32): i64 {
 
 // ── architectural TLB ────────────────────────────────────────────────────────────
 
-// The hit path is @inline down to the rights check: V8 11 tiers up the functions that
-// contain the batch and per-call loops, but left small callees of a hit-heavy loop in
-// its baseline compiler (Liftoff) for whole runs, at ~4× the cost (measured).
+/**
+ * The whole architectural-TLB translation of any access value: the batch loop's slow path
+ * (batch.ts runs the L1 hit inline and calls this for everything else, from the start).
+ */
+export function archTranslateAny(va: u64, acc: u32): i64 {
+  if (!isAccess(acc)) return <i64>failBadAccess(va, acc);
+  return archTranslate(va, acc);
+}
+
+// The lookups are @inline (tlb/arch.ts: one probe per class present, the level's ways count
+// built in); the batch loop has its own inline L1 hit (batch.ts).
 function archTranslate(va0: u64, acc: u32): i64 {
   countTotal(TOT_TRANSLATIONS);
   const va = ia32e ? va0 : va0 & 0xffffffff;

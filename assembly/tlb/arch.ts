@@ -12,9 +12,13 @@
 //  tag (u64): vpn << 2 | class, where vpn = va >> shift(class); −1 = empty.
 import {
   ARCH_FRAMES, ARCH_LEVEL_BYTES, ARCH_MAX_ENTRIES, ARCH_META, ARCH_OFFSET, ARCH_STAMPS, ARCH_TAGS, CNT_EVICTIONS,
-  TLB_GEOMETRY_OFFSET, TOT_INVALIDATIONS,
+  TOT_INVALIDATIONS,
 } from "../constants/layout";
 import { count, countTotal } from "../counters";
+import {
+  PROBE_1, PROBE_2, PROBE_4, PROBE_8, PROBE_12, PROBE_16, PROBE_NARROW, find1, findWide, matchConst, matchNarrow,
+  pickFirst, pickWay, probeFor, victimAny, victimConst,
+} from "./archProbe";
 
 export const ARCH_ITLB: u32 = 0;
 export const ARCH_DTLB: u32 = 1;
@@ -40,16 +44,37 @@ export function classOfShift(shift: u32): u32 {
 }
 
 const EMPTY: u64 = 0xffffffffffffffff;
-// Geometry record per level (16 B): sets, ways, mask (sets−1 when a power of two, else 0),
-// classes present (a bitmask, so lookups probe only the sizes ever inserted).
-@inline function geo(l: u32): usize { return TLB_GEOMETRY_OFFSET + (l << 4); }
-@inline function base(l: u32): usize { return ARCH_OFFSET + <usize>l * ARCH_LEVEL_BYTES; }
-@inline export function tagAddr(l: u32, i: u32): usize { return base(l) + ARCH_TAGS + (<usize>i << 3); }
-@inline export function frameAddr(l: u32, i: u32): usize { return base(l) + ARCH_FRAMES + (<usize>i << 3); }
-@inline function stampAddr(l: u32, i: u32): usize { return base(l) + ARCH_STAMPS + (<usize>i << 3); }
-@inline export function metaAddr(l: u32, i: u32): usize { return base(l) + ARCH_META + (<usize>i << 2); }
+/** A level's set mask when its sets are not a power of two: set = vpn mod sets. */
+const NOT_POW2: u32 = 0xffffffff;
 
-let lruClock: u64 = 0;
+// Geometry per level, fixed at configure (wasm globals, not memory): the probe kind, so a
+// lookup runs the probe with its ways count built in (archProbe.ts); the set mask; the
+// page-size classes ever inserted (a bitmask: lookups probe only those).
+let ways0: u32 = 1, ways1: u32 = 1, ways2: u32 = 1;
+let sets0: u32 = 1, sets1: u32 = 1, sets2: u32 = 1;
+let mask0: u32 = 0, mask1: u32 = 0, mask2: u32 = 0;
+let probe0: u32 = PROBE_1, probe1: u32 = PROBE_1, probe2: u32 = PROBE_1;
+let classes0: u32 = 0, classes1: u32 = 0, classes2: u32 = 0;
+@inline function waysOf(l: u32): u32 { return l == 0 ? ways0 : l == 1 ? ways1 : ways2; }
+@inline function setsOf(l: u32): u32 { return l == 0 ? sets0 : l == 1 ? sets1 : sets2; }
+@inline function maskOf(l: u32): u32 { return l == 0 ? mask0 : l == 1 ? mask1 : mask2; }
+@inline function probeOf(l: u32): u32 { return l == 0 ? probe0 : l == 1 ? probe1 : probe2; }
+/** The page-size classes present in level `l` (bit `cls`). */
+@inline export function archClasses(l: u32): u32 { return l == 0 ? classes0 : l == 1 ? classes1 : classes2; }
+function setClasses(l: u32, c: u32): void {
+  if (l == 0) classes0 = c; else if (l == 1) classes1 = c; else classes2 = c;
+}
+
+@inline export function levelBase(l: u32): usize { return ARCH_OFFSET + <usize>l * ARCH_LEVEL_BYTES; }
+@inline export function tagAddr(l: u32, i: u32): usize { return levelBase(l) + ARCH_TAGS + (<usize>i << 3); }
+@inline export function frameAddr(l: u32, i: u32): usize { return levelBase(l) + ARCH_FRAMES + (<usize>i << 3); }
+@inline export function stampAddr(l: u32, i: u32): usize { return levelBase(l) + ARCH_STAMPS + (<usize>i << 3); }
+@inline export function metaAddr(l: u32, i: u32): usize { return levelBase(l) + ARCH_META + (<usize>i << 2); }
+
+/** The LRU clock: every use stamps its entry with the next value, so the smallest stamp of a set is its LRU way. */
+export let lruClock: u64 = 0;
+/** Set the clock (the batch loop's inline hit stamps with it); returns `c`. */
+@inline export function setLruClock(c: u64): u64 { lruClock = c; return c; }
 
 /** A geometry the arrays can hold: whole sets, 1 to ARCH_MAX_ENTRIES entries. */
 export function archGeometryOk(entries: u32, ways: u32): bool {
@@ -60,118 +85,96 @@ export function archGeometryOk(entries: u32, ways: u32): bool {
 export function archConfigure(l: u32, entries: u32, ways: u32): bool {
   if (!archGeometryOk(entries, ways)) return false;
   const sets = entries / ways;
-  store<u32>(geo(l), sets);
-  store<u32>(geo(l) + 4, ways);
-  store<u32>(geo(l) + 8, (sets & (sets - 1)) == 0 ? sets - 1 : 0);
+  const mask = (sets & (sets - 1)) == 0 ? sets - 1 : NOT_POW2;
+  const probe = probeFor(ways);
+  if (l == 0) { ways0 = ways; sets0 = sets; mask0 = mask; probe0 = probe; }
+  else if (l == 1) { ways1 = ways; sets1 = sets; mask1 = mask; probe1 = probe; }
+  else { ways2 = ways; sets2 = sets; mask2 = mask; probe2 = probe; }
   archFlushLevel(l);
   return true;
 }
 
 @inline function setOf(l: u32, vpn: u64): u32 {
-  const mask = load<u32>(geo(l) + 8);
-  const sets = load<u32>(geo(l));
-  return mask != 0 || sets == 1 ? <u32>vpn & mask : <u32>(vpn % <u64>sets);
-}
-
-/** A wide set is compared in chunks of this many ways: one u64 bit per way. */
-const CHUNK: u32 = 64;
-/** Sets up to this many ways (every real L1/L2 TLB but fully associative ones) take the u32 path. */
-const NARROW: u32 = 32;
-
-/**
- * matchWays for a set of at most NARROW ways, with a u32 mask: the hit path of every
- * common geometry, kept as lean as it was before wide sets existed (the u64 mask and
- * chunk logic measured +0.4 ns a hit).
- */
-@inline function matchNarrow(l: u32, first: u32, ways: u32, tag: u64): u32 {
-  const key = i64x2.splat(<i64>tag);
-  let p = tagAddr(l, first);
-  let mask: u32 = 0;
-  for (let k: u32 = 0; k < ways; k += 2) {
-    mask |= <u32>i64x2.bitmask(i64x2.eq(v128.load(p), key)) << k;
-    p += 16;
-  }
-  return mask & (<u32>(<u64>1 << ways) - 1);   // ways ≤ 32: the shift is in range
-}
-
-/** pickWay for a u32 mask. */
-@inline function pickNarrow(l: u32, first: u32, hits: u32, pcid: u32): i32 {
-  while (hits != 0) {
-    const i = first + ctz(hits);
-    hits &= hits - 1;
-    const meta = load<u32>(metaAddr(l, i));
-    if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
-  }
-  return -1;
+  const mask = maskOf(l);
+  return mask != NOT_POW2 ? <u32>vpn & mask : <u32>(vpn % <u64>setsOf(l));
 }
 
 /**
- * Bitmask of the `n` (1..64) ways from entry `first` whose tag equals `tag`.
- * Branch-free: two tags per SIMD compare, so a hit in a random way costs no
- * misprediction (the early-exit scalar loop mispredicted on most random hits). A chunk of
- * odd size reads one tag past its end; that bit is masked off (the arrays are padded).
+ * Index of the entry of size class `cls` for page number `vpn` (PCID `pcid`, or global),
+ * or −1: the level's own probe, its ways count a constant for the common geometries.
  */
-@inline function matchWays(l: u32, first: u32, n: u32, tag: u64): u64 {
-  const key = i64x2.splat(<i64>tag);
-  let p = tagAddr(l, first);
-  let mask: u64 = 0;
-  for (let k: u32 = 0; k < n; k += 2) {
-    mask |= <u64>i64x2.bitmask(i64x2.eq(v128.load(p), key)) << <u64>k;
-    p += 16;
-  }
-  // 1 << 64 would wrap to 1 << 0: a full chunk keeps every bit.
-  return n >= CHUNK ? mask : mask & ((<u64>1 << <u64>n) - 1);
-}
-
-/** The first way of the PCID `pcid` (or global) among the matching ways `hits` of the chunk at `first`, or −1. */
-@inline function pickWay(l: u32, first: u32, hits: u64, pcid: u32): i32 {
-  while (hits != 0) {
-    const i = first + <u32>ctz(hits);
-    hits &= hits - 1;
-    const meta = load<u32>(metaAddr(l, i));
-    if ((meta & META_GLOBAL) != 0 || (meta & META_PCID_MASK) == pcid) return <i32>i;
-  }
-  return -1;
-}
-
-/** Index of the entry of size class `cls` for page number `vpn` (PCID `pcid`, or global), or −1. */
 @inline export function archFind(l: u32, vpn: u64, cls: u32, pcid: u32): i32 {
-  const ways = load<u32>(geo(l) + 4);
-  const first = setOf(l, vpn) * ways;
+  const lb = levelBase(l);
   const tag = (vpn << 2) | <u64>cls;
-  if (ways <= NARROW) return pickNarrow(l, first, matchNarrow(l, first, ways, tag), pcid);
-  return findWide(l, first, ways, tag, pcid);
+  const set = setOf(l, vpn);
+  const tags = lb + ARCH_TAGS;
+  switch (probeOf(l)) {
+    case PROBE_1: return find1(lb, set, tag, pcid);
+    case PROBE_2: return pickWay(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), pcid);
+    case PROBE_4: return pickWay(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), pcid);
+    case PROBE_8: return pickWay(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), pcid);
+    case PROBE_12: return pickWay(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), pcid);
+    case PROBE_16: return pickWay(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), pcid);
+    case PROBE_NARROW: {
+      const ways = waysOf(l), first = set * ways;
+      return pickWay(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), pcid);
+    }
+    default: return findWide(lb, set * waysOf(l), waysOf(l), tag, pcid);
+  }
 }
 
-/** archFind for sets wider than NARROW (up to fully associative): chunks of 64 ways. Kept out of line. */
-function findWide(l: u32, first: u32, ways: u32, tag: u64, pcid: u32): i32 {
-  for (let c: u32 = 0; c < ways; c += CHUNK) {
-    const n = ways - c < CHUNK ? ways - c : CHUNK;
-    const i = pickWay(l, first + c, matchWays(l, first + c, n, tag), pcid);
+/**
+ * archFind of a 4 KiB page for the batch loop's inline hit, with no call in it (a call in
+ * that loop made V8 spill its values on every item): −1 for a miss, and also for what it
+ * leaves to archFind — sets that are not a power of two or wider than NARROW, a first
+ * matching way of another PCID.
+ */
+@inline export function archFindHit(l: u32, vpn: u64, pcid: u32): i32 {
+  const lb = levelBase(l);
+  const tag = vpn << 2;   // | CLASS_4K
+  const mask = maskOf(l);
+  if (mask == NOT_POW2) return -1;   // vpn mod sets: a 64-bit division, left to archFind
+  const set = <u32>vpn & mask;
+  const tags = lb + ARCH_TAGS;
+  switch (probeOf(l)) {
+    case PROBE_1: return find1(lb, set, tag, pcid);
+    case PROBE_2: return pickFirst(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), pcid);
+    case PROBE_4: return pickFirst(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), pcid);
+    case PROBE_8: return pickFirst(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), pcid);
+    case PROBE_12: return pickFirst(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), pcid);
+    case PROBE_16: return pickFirst(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), pcid);
+    case PROBE_NARROW: {
+      const ways = waysOf(l), first = set * ways;
+      return pickFirst(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), pcid);
+    }
+    default: return -1;
+  }
+}
+
+/**
+ * Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1.
+ * The 4 KiB probe is inline; the large classes (2M, 4M, 1G: only those ever inserted) are
+ * probed out of line, after it, in that order.
+ */
+@inline export function archLookup(l: u32, va: u64, pcid: u32): i32 {
+  const classes = archClasses(l);
+  let i: i32 = -1;
+  if ((classes & 1) != 0) i = archFind(l, va >> 12, CLASS_4K, pcid);
+  if (i < 0 && classes > 1) i = archLookupLarge(l, va, pcid, classes);
+  return i;
+}
+
+/** The large-page probes of archLookup, one per class present. */
+export function archLookupLarge(l: u32, va: u64, pcid: u32, classes: u32): i32 {
+  if ((classes & (1 << CLASS_2M)) != 0) {
+    const i = archFind(l, va >> 21, CLASS_2M, pcid);
     if (i >= 0) return i;
   }
-  return -1;
-}
-
-/** The first empty way of the set at `first`, or −1. */
-@inline function firstEmpty(l: u32, first: u32, ways: u32): i32 {
-  for (let c: u32 = 0; c < ways; c += CHUNK) {
-    const n = ways - c < CHUNK ? ways - c : CHUNK;
-    const empty = matchWays(l, first + c, n, EMPTY);
-    if (empty != 0) return <i32>(first + c + <u32>ctz(empty));
-  }
-  return -1;
-}
-
-/** Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1. */
-export function archLookup(l: u32, va: u64, pcid: u32): i32 {
-  let classes = load<u32>(geo(l) + 12);
-  while (classes != 0) {
-    const cls = ctz(classes);
-    classes &= classes - 1;
-    const i = archFind(l, va >> classShift(cls), cls, pcid);
+  if ((classes & (1 << CLASS_4M)) != 0) {
+    const i = archFind(l, va >> 22, CLASS_4M, pcid);
     if (i >= 0) return i;
   }
+  if ((classes & (1 << CLASS_1G)) != 0) return archFind(l, va >> 30, CLASS_1G, pcid);
   return -1;
 }
 
@@ -179,42 +182,35 @@ export function archLookup(l: u32, va: u64, pcid: u32): i32 {
 @inline export function archTouch(l: u32, i: u32): void { store<u64>(stampAddr(l, i), ++lruClock); }
 
 /**
- * Insert a translation (the caller knows it is absent): an empty way if the set has
- * one, else the least recently used way is evicted. Branch-free over the ways (SIMD for
- * the empty test, `select` for the minimum): which way wins is data, and a branch on it
- * mispredicted on most inserts.
+ * Insert a translation (the caller knows it is absent): the first empty way of the set, else
+ * the least recently used way is evicted (archProbe.ts: a SIMD minimum for the common ways counts).
  */
 export function archInsert(l: u32, va: u64, cls: u32, frame: u64, meta: u32): u32 {
-  const ways = load<u32>(geo(l) + 4);
   const vpn = va >> classShift(cls);
-  const first = setOf(l, vpn) * ways;
-  const empty = firstEmpty(l, first, ways);
+  const set = setOf(l, vpn);
+  const lb = levelBase(l);
   let victim: u32;
-  if (empty >= 0) {
-    victim = <u32>empty;
-  } else {
-    victim = first;
-    let oldest = load<u64>(stampAddr(l, first));
-    for (let i = first + 1; i < first + ways; i++) {
-      const s = load<u64>(stampAddr(l, i));
-      const older = s < oldest;
-      victim = select<u32>(i, victim, older);
-      oldest = select<u64>(s, oldest, older);
-    }
-    count(1 + l, CNT_EVICTIONS);
+  switch (probeOf(l)) {
+    case PROBE_1: { victim = set; break; }
+    case PROBE_2: { victim = victimConst(lb, set << 1, 2); break; }
+    case PROBE_4: { victim = victimConst(lb, set << 2, 4); break; }
+    case PROBE_8: { victim = victimConst(lb, set << 3, 8); break; }
+    case PROBE_12: { victim = victimConst(lb, set * 12, 12); break; }
+    case PROBE_16: { victim = victimConst(lb, set << 4, 16); break; }
+    default: { const ways = waysOf(l); victim = victimAny(lb, set * ways, ways); }
   }
+  if (load<u64>(tagAddr(l, victim)) != EMPTY) count(1 + l, CNT_EVICTIONS);
   store<u64>(tagAddr(l, victim), (vpn << 2) | <u64>cls);
   store<u64>(frameAddr(l, victim), frame);
   store<u32>(metaAddr(l, victim), meta | (cls << META_CLASS_SHIFT));
   store<u64>(stampAddr(l, victim), ++lruClock);
-  store<u32>(geo(l) + 12, load<u32>(geo(l) + 12) | (1 << cls));
+  setClasses(l, archClasses(l) | (1 << cls));
   return victim;
 }
 
 export function archFlushLevel(l: u32): void {
-  const entries = load<u32>(geo(l)) * load<u32>(geo(l) + 4);
-  memory.fill(tagAddr(l, 0), 0xff, <usize>entries << 3);
-  store<u32>(geo(l) + 12, 0);
+  memory.fill(tagAddr(l, 0), 0xff, <usize>(setsOf(l) * waysOf(l)) << 3);
+  setClasses(l, 0);
 }
 
 export function archFlushAll(): void {
@@ -230,7 +226,7 @@ export const ONLY_PCID: u32 = 2;        // only entries tagged with `pcid` (and,
 export function archFlushWhere(rule: u32, pcid: u32): void {
   countTotal(TOT_INVALIDATIONS);
   for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
-    const entries = load<u32>(geo(l)) * load<u32>(geo(l) + 4);
+    const entries = setsOf(l) * waysOf(l);
     for (let i: u32 = 0; i < entries; i++) {
       if (load<u64>(tagAddr(l, i)) == EMPTY) continue;
       if (selected(load<u32>(metaAddr(l, i)), rule, pcid)) store<u64>(tagAddr(l, i), EMPTY);
@@ -247,8 +243,8 @@ export function archFlushWhere(rule: u32, pcid: u32): void {
 export function archFlushPage(va: u64, rule: u32, pcid: u32): void {
   countTotal(TOT_INVALIDATIONS);
   for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
-    const classes = load<u32>(geo(l) + 12);
-    const ways = load<u32>(geo(l) + 4);
+    const classes = archClasses(l);
+    const ways = waysOf(l);
     for (let cls: u32 = 0; cls < 4; cls++) {
       if ((classes & (1 << cls)) == 0) continue;
       const vpn = va >> classShift(cls);
