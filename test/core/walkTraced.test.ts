@@ -6,7 +6,8 @@
 // so the walkers' once-per-walk counting is checked against an independent count.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
-import { Machine, type PagingMode } from "../../src/machine.js";
+import { Machine } from "../../src/machine.js";
+import type { PagingMode } from "../../src/config.js";
 
 const RUNS = Number(process.env.WASM_MMU_PROPERTY_RUNS ?? 100_000) >= 100_000 ? 3000 : 1000;
 const RAM = 1 << 20;                        // 256 frames; tables in frames 1..12, anything above is outside RAM
