@@ -16,6 +16,20 @@ import {
   frameAddr, lruClock, metaAddr, setLruClock, stampAddr,
 } from "./tlb/arch";
 
+/**
+ * Items [i, count) while each is a fast-TLB hit (one load of the slot, one compare, one
+ * add): their results written; returns the index of the first miss, or count.
+ */
+function fastRun(i: u32, count: u32): u32 {
+  for (; i < count; i++) {
+    const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
+    const e = fastEntryAddrByte(va, <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i));
+    if (load<u64>(e) != (va & ~(<u64>0xfff))) break;
+    store<i64>(BATCH_OUT_OFFSET + (<usize>i << 3), <i64>(va + load<u64>(e + FAST_ENTRY_ADDEND)));
+  }
+  return i;
+}
+
 @inline function faultResult(): i64 {
   const kind = <u64>load<u32>(FAULT_OFFSET + FAULT_KIND);
   const ec = <u64>load<u32>(FAULT_OFFSET + FAULT_ERROR_CODE);
@@ -33,22 +47,19 @@ export function translateBatch(count: u32, stopOnFault: bool, start: u32): u32 {
   if (count > BATCH_CAPACITY || start > count) return BATCH_REFUSED;
   let faults: u32 = 0;
   if (tlbKind == TLB_KIND_FAST) {
-    // The fast path inlined: one load of the slot, one compare, one add.
-    for (let i: u32 = start; i < count; i++) {
-      const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
-      const acc = <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i);
-      const e = fastEntryAddrByte(va, acc);
-      let r: i64;
-      if (load<u64>(e) == (va & ~(<u64>0xfff))) r = <i64>(va + load<u64>(e + FAST_ENTRY_ADDEND));
-      else {
-        r = fastSlow(va, acc);
-        if (r < 0) {
-          if (stopOnFault) { addFastLookups(<u64>(i - start) + 1); return i; }
-          r = faultResult();
-          faults++;
-        }
+    // Runs of hits in fastRun (call-free: its values stay in registers); each miss here.
+    let i = start;
+    while (true) {
+      i = fastRun(i, count);
+      if (i >= count) break;
+      let r = fastSlow(load<u64>(BATCH_VA_OFFSET + (<usize>i << 3)), <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i));
+      if (r < 0) {
+        if (stopOnFault) { addFastLookups(<u64>(i - start) + 1); return i; }
+        r = faultResult();
+        faults++;
       }
       store<i64>(BATCH_OUT_OFFSET + (<usize>i << 3), r);
+      i++;
     }
     addFastLookups(<u64>(count - start));
     return stopOnFault ? count : faults;
