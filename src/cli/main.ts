@@ -2,22 +2,29 @@
 // (usage and I/O errors exit 1, bad input data exits 2, errors print as
 // `wasm-mmu <command>: <message>` on stderr). A closed stdout ends any command quietly.
 import { ConfigError } from "../config.js";
-import { conformanceCommand, CONFORMANCE_HELP } from "./conformance.js";
-import { demoCommand, DEMO_HELP } from "./demo.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_OK, EXIT_USAGE } from "./errors.js";
-import { replayCommand, REPLAY_HELP } from "./replay.js";
-import { walkCommand, WALK_HELP } from "./walk.js";
-import { mapsCommand, MAPS_HELP, procCommand, PROC_HELP } from "./kernel.js";
 
 type Command = (args: string[], out: (line: string) => void) => Promise<number>;
+interface Loaded { run: Command; help: string }
 
-const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
-  demo: { run: demoCommand, help: DEMO_HELP, summary: "a guided tour: page table, walks, TLB hits, faults, counters" },
-  walk: { run: walkCommand, help: WALK_HELP, summary: "walk one virtual address step by step over a page table you describe" },
-  replay: { run: replayCommand, help: REPLAY_HELP, summary: "replay a valgrind lackey memory trace through the TLBs: hits, misses, walks, faults" },
-  maps: { run: mapsCommand, help: MAPS_HELP, summary: "import a real /proc/PID/maps into a process and print its maps" },
-  proc: { run: procCommand, help: PROC_HELP, summary: "run a scripted kernel scenario and print its /proc views" },
-  conformance: { run: conformanceCommand, help: CONFORMANCE_HELP, summary: "replay the QEMU x86 conformance vectors and report disagreements" },
+/**
+ * Each command's module is loaded when the command runs (a dynamic import: the bundle
+ * splits there), so `wasm-mmu replay` starts without parsing or running the kernel, the
+ * demo or the conformance vectors' code.
+ */
+const COMMANDS: Record<string, { load: () => Promise<Loaded>; summary: string }> = {
+  demo: { load: async () => { const m = await import("./demo.js"); return { run: m.demoCommand, help: m.DEMO_HELP }; },
+    summary: "a guided tour: page table, walks, TLB hits, faults, counters" },
+  walk: { load: async () => { const m = await import("./walk.js"); return { run: m.walkCommand, help: m.WALK_HELP }; },
+    summary: "walk one virtual address step by step over a page table you describe" },
+  replay: { load: async () => { const m = await import("./replay.js"); return { run: m.replayCommand, help: m.REPLAY_HELP }; },
+    summary: "replay a valgrind lackey memory trace through the TLBs: hits, misses, walks, faults" },
+  maps: { load: async () => { const m = await import("./kernel.js"); return { run: m.mapsCommand, help: m.MAPS_HELP }; },
+    summary: "import a real /proc/PID/maps into a process and print its maps" },
+  proc: { load: async () => { const m = await import("./kernel.js"); return { run: m.procCommand, help: m.PROC_HELP }; },
+    summary: "run a scripted kernel scenario and print its /proc views" },
+  conformance: { load: async () => { const m = await import("./conformance.js"); return { run: m.conformanceCommand, help: m.CONFORMANCE_HELP }; },
+    summary: "replay the QEMU x86 conformance vectors and report disagreements" },
 };
 
 export const MAIN_HELP = `Usage: wasm-mmu <command> [options]
@@ -45,7 +52,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     if (topic === undefined) { out(MAIN_HELP.trimEnd()); return EXIT_OK; }
     const c = COMMANDS[topic];
     if (!c) { err(`wasm-mmu help: unknown command "${topic}" (commands: ${Object.keys(COMMANDS).join(", ")})`); return EXIT_USAGE; }
-    out(c.help.trimEnd());
+    out((await c.load()).help.trimEnd());
     return EXIT_OK;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
@@ -54,7 +61,7 @@ export async function main(argv: string[], out: (line: string) => void, err: (li
     return EXIT_USAGE;
   }
   try {
-    return await command.run(rest, out);
+    return await (await command.load()).run(rest, out);
   } catch (e) {
     const [code, message] = classify(e);
     err(`wasm-mmu ${name}: ${message}`);

@@ -10,7 +10,6 @@
 // exact. Such lines never occur in real traces; the slow path only keeps the rules whole.
 import { instantiateCore, type CoreExports } from "../core/wasm.js";
 import { readConstants, type CoreConstants } from "../core/constants.js";
-import { coreLayout } from "../core/layout.js";
 import { ConfigError, parseGeometry, DEFAULT_DTLB, DEFAULT_ITLB, DEFAULT_STLB, type TlbGeometry } from "../config.js";
 import type { ReplayReport } from "./report.js";
 
@@ -112,10 +111,12 @@ export class ReplayEngine {
   /** A fresh engine (its own core instance and memory). Unknown keys and bad values throw ConfigError naming them. */
   static async create(config: ReplayConfig = {}): Promise<ReplayEngine> {
     checkReplayOptions(config, REPLAY_CONFIG_KEYS);
-    const layout = await coreLayout();
-    const ramBase = layout.defaultRamBase;
-    const memory = new WebAssembly.Memory({ initial: Math.ceil((ramBase + INITIAL_RAM) / 65536), maximum: MAX_PAGES });
+    // One instance: the memory starts at a page (the static data) and grows to the RAM
+    // base the instance reports, plus the initial RAM (no scratch instance for the layout).
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     const { exports, raw } = await instantiateCore(memory);
+    const ramBase = exports.defaultRamBase();
+    memory.grow(Math.ceil((ramBase + INITIAL_RAM) / 65536) - 1);
     const k = readConstants(raw);
     const engine = new ReplayEngine(exports, memory, k, config, config.onLog);
     const g = engine.geometry;

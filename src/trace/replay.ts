@@ -21,27 +21,41 @@ export interface ReplayOptions extends ReplayConfig {
 
 const REPLAY_OPTION_KEYS = [...REPLAY_CONFIG_KEYS, "onProgress", "progressIntervalMs"];
 
-/** Replay a lackey trace; unknown option keys and bad values throw ConfigError naming them. */
+/**
+ * Replay a lackey trace; unknown option keys and bad values throw ConfigError naming them.
+ * The trace is opened first, so reading and inflating start while the engine is built; a
+ * bad option is still reported before a bad file.
+ */
 export async function replay(source: TraceSource, options: ReplayOptions = {}): Promise<ReplayReport> {
   checkReplayOptions(options, REPLAY_OPTION_KEYS);
-  const engine = await ReplayEngine.create(replayConfigOf(options));
-  const trace = await openTrace(source);
-  const start = performance.now();
+  const opening = openTrace(source);
+  opening.catch(() => {});                   // reported below, after the options' errors
+  let engine: ReplayEngine;
+  try {
+    engine = await ReplayEngine.create(replayConfigOf(options));
+  } catch (e) {
+    await opening.then((t) => t.close(), () => {});
+    throw e;
+  }
+  const trace = await opening;
+  const onProgress = options.onProgress;
+  // `performance` is loaded on first use (perf_hooks): only a replay that reports progress needs it.
+  const start = onProgress ? performance.now() : 0;
   const interval = options.progressIntervalMs ?? 100;
   let lastProgress = start;
   const progress = () => {
     const p = engine.progress();
-    options.onProgress!({ bytesRead: trace.bytesRead(), totalBytes: trace.totalBytes, lines: p.lines,
+    onProgress!({ bytesRead: trace.bytesRead(), totalBytes: trace.totalBytes, lines: p.lines,
       records: p.records, elapsedMs: performance.now() - start });
   };
   for await (const chunk of trace.chunks) {
     engine.push(chunk);
-    if (options.onProgress) {
+    if (onProgress) {
       const now = performance.now();
       if (now - lastProgress >= interval) { lastProgress = now; progress(); }
     }
   }
   const report = engine.finish();
-  if (options.onProgress) progress();
+  if (onProgress) progress();
   return report;
 }

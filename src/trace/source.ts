@@ -1,13 +1,17 @@
 // Trace sources for Node: a path ("-" for stdin), a Readable stream, an async iterable
 // of byte chunks, or bytes. Gzip is recognised by its magic bytes (1f 8b), not by the
-// file name, and decompressed with Node's streaming zlib, so inflating the next chunk
-// (on libuv's thread pool) overlaps with replaying the current one.
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Readable } from "node:stream";
+// file name.
+//
+// Inflating runs on libuv's thread pool beside the replay (zlib's streaming jobs), in 1 MiB
+// jobs taken in flowing mode: each finished job starts the next from its own callback, and
+// the chunks are handed over as zlib made them. (Read through the stream's async iterator,
+// every chunk was first concatenated with whatever else was buffered: a copy of the whole
+// trace on the replaying thread, ~10 % of a replay; 256 KiB jobs cost four callbacks per MiB.)
+// A regular file is read without streams when it is plain text.
+import { open, type FileHandle } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 
-export type TraceSource = string | Readable | AsyncIterable<Uint8Array> | Uint8Array;
+export type TraceSource = string | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Uint8Array;
 
 export class TraceSourceError extends Error {
   override name = "TraceSourceError";
@@ -21,29 +25,84 @@ export interface OpenedTrace {
   /** Input bytes consumed so far (compressed, if it is). */
   bytesRead(): number;
   gzip: boolean;
+  /**
+   * Stop reading (a replay that ends early): closes the file and stops inflating. Iterating
+   * `chunks` to its end, or breaking out of it, does the same.
+   */
+  close(): Promise<void>;
 }
 
-/** File reads of 256 KiB. */
-const READ_CHUNK = 256 * 1024;
+/** Reads and inflate jobs of 1 MiB (the replay engine's input buffer). */
+const CHUNK = 1 << 20;
+/** How far inflating may run ahead of the consumer. */
+const INFLATE_AHEAD = 8 << 20;
 
 export async function openTrace(source: TraceSource): Promise<OpenedTrace> {
+  if (typeof source === "string" && source !== "-") return openFile(source);
+  return openStream(source);
+}
+
+/** A file path, opened once: a regular file is read directly; a FIFO or device is streamed from the same open. */
+async function openFile(path: string): Promise<OpenedTrace> {
+  let handle: FileHandle;
+  try { handle = await open(path, "r"); } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new TraceSourceError(code === "ENOENT" ? `${path}: no such file` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+  let owned = true;
+  try {
+    const st = await handle.stat();
+    const total = st.size;
+    owned = false;
+    if (!st.isFile()) return await openStream(path, handle.createReadStream({ highWaterMark: CHUNK }), total);
+    const head = new Uint8Array(2);
+    const { bytesRead: got } = await handle.read(head, 0, 2, 0);
+    if (got === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+      let read = 0;
+      const chunks = gunzipFlowing(handle.createReadStream({ highWaterMark: CHUNK }), path, (n) => { read += n; });
+      return { chunks, totalBytes: total, bytesRead: () => read, gzip: true, close: async () => { await chunks.return(undefined); } };
+    }
+    return plainFile(handle, path, total);
+  } catch (e) {
+    if (owned) await handle.close().catch(() => {});
+    throw e instanceof TraceSourceError ? e : new TraceSourceError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A plain text file, in reads of 1 MiB (each its own buffer: a consumer may keep them). */
+function plainFile(handle: FileHandle, path: string, total: number): OpenedTrace {
+  let read = 0, closed = false;
+  const close = async () => { if (!closed) { closed = true; await handle.close().catch(() => {}); } };
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        const buf = new Uint8Array(CHUNK);
+        let n: number;
+        try { n = (await handle.read(buf, 0, CHUNK, null)).bytesRead; } catch (e) {
+          throw new TraceSourceError(`cannot read ${path}: ${(e as Error).message}`);
+        }
+        if (n === 0) return;
+        read += n;
+        yield buf.subarray(0, n);
+      }
+    } finally { await close(); }
+  }
+  return { chunks: chunks(), totalBytes: total, bytesRead: () => read, gzip: false, close };
+}
+
+/**
+ * Standard input, a FIFO or device (`opened`: its stream and size), a stream, an iterable
+ * or bytes: streamed; gzip is told by the first chunk.
+ */
+async function openStream(source: TraceSource, opened?: AsyncIterable<Uint8Array>, size?: number): Promise<OpenedTrace> {
   let total: number | null = null;
   let input: AsyncIterable<Uint8Array>;
-  if (typeof source === "string") {
-    if (source === "-") input = process.stdin;
-    else {
-      try { total = (await stat(source)).size; } catch (e) {
-        const code = (e as { code?: string }).code;
-        throw new TraceSourceError(code === "ENOENT" ? `${source}: no such file` : `cannot read ${source}: ${(e as Error).message}`);
-      }
-      input = createReadStream(source, { highWaterMark: READ_CHUNK });
-    }
-  } else if (source instanceof Uint8Array) {
+  if (opened) { input = opened; total = size ?? null; }
+  else if (source === "-") input = process.stdin as AsyncIterable<Uint8Array>;
+  else if (source instanceof Uint8Array) {
     total = source.length;
     input = (async function* () { yield source; })();
-  } else {
-    input = source;
-  }
+  } else input = source as AsyncIterable<Uint8Array>;
   let read = 0;
   const counted = (async function* () {
     for await (const c of input) {
@@ -69,31 +128,80 @@ export async function openTrace(source: TraceSource): Promise<OpenedTrace> {
     }
   })();
   const gzip = !first.done && first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b;
-  const chunks = gzip ? gunzipStream(rest, source) : rest;
-  return { chunks, totalBytes: total, bytesRead: () => read, gzip };
+  const chunks = gzip ? gunzipFlowing(rest, source, () => {}) : rest;
+  return { chunks, totalBytes: total, bytesRead: () => read, gzip, close: async () => { await chunks.return(undefined); } };
 }
 
 /**
- * Inflate in 256 KiB jobs and let zlib run 4 MiB ahead. Each zlib job needs a turn of
- * the main thread to start the next; with Node's defaults (16 KiB) the main thread,
- * busy replaying, gave it one turn per chunk and the two alternated instead of
- * overlapping (measured: the main thread idled ~20% of a replay).
+ * Inflate `compressed` through zlib in flowing mode, up to INFLATE_AHEAD ahead of the
+ * consumer (paused beyond). `count` sees each compressed chunk as zlib takes it.
  */
-const INFLATE_CHUNK = 256 << 10;
-const INFLATE_AHEAD = 4 << 20;
-
-async function* gunzipStream(compressed: AsyncIterable<Uint8Array>, source: TraceSource): AsyncIterable<Uint8Array> {
-  const gunzip = createGunzip({ chunkSize: INFLATE_CHUNK, readableHighWaterMark: INFLATE_AHEAD } as object);
-  const feeding = Readable.from(compressed, { objectMode: false }).pipe(gunzip);
+async function* gunzipFlowing(compressed: AsyncIterable<Uint8Array>, source: TraceSource,
+                              count: (n: number) => void): AsyncGenerator<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  const queue: Uint8Array[] = [];
+  let head = 0, queued = 0, ended = false;
+  let failure: { error: Error; zlib: boolean } | null = null;
+  let wake: (() => void) | null = null;
+  const poke = () => { if (wake) { const w = wake; wake = null; w(); } };
+  gunzip.on("data", (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= INFLATE_AHEAD) gunzip.pause();
+    poke();
+  });
+  gunzip.on("end", () => { ended = true; poke(); });
+  // zlib's own errors carry a Z_* code; anything else came from reading the input.
+  gunzip.on("error", (e: NodeJS.ErrnoException) => {
+    failure ??= { error: e, zlib: typeof e.code === "string" && e.code.startsWith("Z_") };
+    poke();
+  });
+  const feeding = (async () => {
+    try {
+      for await (const c of compressed) {
+        count(c.length);
+        if (gunzip.destroyed) return;
+        if (!gunzip.write(c)) {
+          await new Promise<void>((r) => {
+            const done = () => { gunzip.off("drain", done); gunzip.off("close", done); r(); };
+            gunzip.on("drain", done); gunzip.on("close", done);
+          });
+        }
+      }
+      gunzip.end();
+    } catch (e) {
+      failure ??= { error: e as Error, zlib: false };
+      poke();
+    }
+  })();
   try {
-    for await (const c of feeding) yield c as Uint8Array;
-  } catch (e) {
-    // zlib's own errors carry a Z_* code; anything else came from reading the input.
-    const zlib = typeof (e as { code?: unknown }).code === "string" && (e as { code: string }).code.startsWith("Z_");
-    throw new TraceSourceError(zlib ? `corrupt gzip data in ${describe(source)}: ${(e as Error).message}`
-      : `cannot read ${describe(source)}: ${(e as Error).message}`);
+    for (;;) {
+      if (failure) {
+        const { error, zlib } = failure as { error: Error; zlib: boolean };
+        throw new TraceSourceError(zlib ? `corrupt gzip data in ${describe(source)}: ${error.message}`
+          : `cannot read ${describe(source)}: ${error.message}`);
+      }
+      if (head < queue.length) {
+        const c = queue[head]!;
+        queue[head++] = EMPTY;
+        if (head === queue.length) { queue.length = 0; head = 0; }
+        queued -= c.length;
+        if (queued < INFLATE_AHEAD && gunzip.isPaused()) gunzip.resume();
+        yield c;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((r) => { wake = r; });
+    }
+  } finally {
+    // A replay that stopped early: the feeder stops at its next chunk, which closes the
+    // input (not awaited: a pipe may never send one).
+    gunzip.destroy();
+    void feeding;
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function describe(source: TraceSource): string {
   if (typeof source === "string") return source === "-" ? "standard input" : source;
