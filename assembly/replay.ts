@@ -104,10 +104,11 @@ function ensureRam(bytes: u64): bool {
   const want = <u64>ramBase + bytes;
   const have = <u64>memory.size() << 16;
   if (want > have) {
-    // Grow by at least a quarter of what there is, so growth stays rare.
+    // Grow by at least what there is (doubling): each growth costs the host a garbage
+    // collection (V8 counts the memory as external) and rebuilt views, so keep them few.
     let pages = <i32>((want - have + 0xffff) >> 16);
-    const quarter = <i32>(have >> 18);
-    if (pages < quarter) pages = quarter;
+    const double = <i32>(have >> 16);
+    if (pages < double) pages = double;
     if (memory.grow(pages) < 0 && memory.grow(<i32>((want - have + 0xffff) >> 16)) < 0) return false;
   }
   setRamSize((<u64>memory.size() << 16) - <u64>ramBase);

@@ -77,8 +77,12 @@ export class ReplayError extends Error {
 }
 
 const NL = 0x0a;
-/** Initial RAM for page tables; the core grows the memory as frames are handed out. */
-const INITIAL_RAM = 16 << 20;
+/**
+ * Initial RAM for page tables and frames; the core grows the memory (doubling it) as frames
+ * are handed out. Small: a short replay allocates little (V8 counts the memory as external,
+ * and more of it starts garbage collections).
+ */
+const INITIAL_RAM = 4 << 20;
 const MAX_PAGES = 65536;
 
 export class ReplayEngine {
