@@ -6,9 +6,29 @@
 import type { Kernel } from "./kernel.js";
 import { Process } from "./process.js";
 import { MapsFormatError, parseMaps } from "../views/maps.js";
-import { PAGE_SIZE, VM_EXEC, VM_WRITE } from "./vma.js";
+import { PAGE_SIZE, VM_EXEC, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
 import { DEFAULT_MAP_WINDOW } from "./unmapped.js";
 import { STACK_GAP } from "./spawn.js";
+
+/**
+ * load_elf_binary without brk randomization: start_brk = brk = the page-aligned end of the
+ * bss, i.e. the end of the program's last VMA: its file segments, then the anonymous bss
+ * VMA the loader maps right after them (vm_brk_flags), if any. Maps without a [heap]
+ * line have not grown the break yet, so that is where it still is.
+ */
+function programEnd(vmas: readonly Vma[], program: VmaFile): bigint {
+  let i = vmas.findIndex((v) => v.file === program);
+  let end = vmas[i]!.end;
+  for (i++; i < vmas.length; i++) {
+    const v = vmas[i]!;
+    if (v.start !== end) break;
+    const same = v.file !== null && v.file.path === program.path && v.file.dev === program.dev && v.file.inode === program.inode;
+    if (same) { end = v.end; continue; }
+    if (v.file === null && v.special === null && v.anonName === null) end = v.end;      // the bss
+    break;
+  }
+  return end;
+}
 
 export function importedProcess(kernel: Kernel, pid: number, text: string, name: string): Process {
   const { vmas, mm: layout, lineNumbers } = parseMaps(text);
@@ -21,6 +41,8 @@ export function importedProcess(kernel: Kernel, pid: number, text: string, name:
     }
   });
   const mm = kernel.newAddressSpace();
+  // A private anonymous VMA's vm_pgoff is its page number (do_mmap, vm_brk_flags); maps prints 0 for it.
+  for (const v of vmas) if (v.file === null && v.special === null && !(v.flags & VM_SHARED)) v.pgoff = v.start >> 12n;
   mm.vmas = vmas;
   Object.assign(mm, { startBrk: layout.startBrk, brk: layout.brk, startStack: layout.startStack, gate: layout.gate });
   const top = mm.taskSize < DEFAULT_MAP_WINDOW ? mm.taskSize : DEFAULT_MAP_WINDOW;
@@ -29,6 +51,7 @@ export function importedProcess(kernel: Kernel, pid: number, text: string, name:
   const code = program ? vmas.filter((v) => v.file !== null && v.file.path === program.path && v.file.dev === program.dev &&
     v.file.inode === program.inode && (v.flags & (VM_EXEC | VM_WRITE)) === VM_EXEC) : [];
   if (code.length > 0) { mm.startCode = code[0]!.start; mm.endCode = code[code.length - 1]!.end; }
+  if (layout.startBrk === 0n && program) mm.startBrk = mm.brk = programEnd(vmas, program);
   mm.trackPeak();
   return new Process(kernel, pid, mm, name);
 }

@@ -17,6 +17,8 @@ import { PcidPool } from "./pcid.js";
 import { importedProcess } from "./import.js";
 import { PageRanges } from "./pagerange.js";
 import { show } from "./args.js";
+import { expandStack } from "./stack.js";
+import { MMAP_MIN_ADDR } from "./unmapped.js";
 
 export interface KernelOptions {
   /** Guest RAM (default 64 MiB). */
@@ -26,11 +28,16 @@ export interface KernelOptions {
   /** Processes' paging mode: "4level" (default) or "5level" (57-bit user space; mmap stays below 2^47 unless asked). */
   mode?: "4level" | "5level";
   tlb?: TlbOptions;
+  /**
+   * vm.mmap_min_addr in bytes (default 65536, x86's CONFIG_DEFAULT_MMAP_MIN_ADDR): nothing
+   * is mapped below it. The recorded processes (test/fixtures/processes) ran with 4096.
+   */
+  mmapMinAddr?: number;
 }
 
 export type Access = "read" | "write" | "fetch";
 /** Kernel.create's options, the only keys it accepts. */
-const KERNEL_OPTION_KEYS: readonly string[] = ["ramBytes", "swapPages", "mode", "tlb"];
+const KERNEL_OPTION_KEYS: readonly string[] = ["ramBytes", "swapPages", "mode", "tlb", "mmapMinAddr"];
 /** Frames below 1 MiB hold the "kernel": the zero page and the shared kernel tables. */
 const RESERVED_LOW = 256;
 const KERNEL_PML4_FIRST = 256;
@@ -77,6 +84,8 @@ export class Kernel {
   /** Core constants the fault path reads, fetched once (the constants object checks every name it is asked). */
   readonly codes: { userRead: number; userWrite: number; userFetch: number; faultPf: number; faultGp: number; pfPresent: number };
   private current: AddressSpace | null = null;
+  /** vm.mmap_min_addr (KernelOptions.mmapMinAddr); each address space copies it at creation. */
+  mmapMinAddr = MMAP_MIN_ADDR;
   /** @internal fork's and exit's table-at-a-time walks (copy_page_range, zap_page_range). */
   readonly ranges: PageRanges;
 
@@ -115,9 +124,15 @@ export class Kernel {
     if (!Number.isInteger(swapPages) || swapPages < 0) throw new ConfigError(`swapPages: ${swapPages} is not a whole number of pages`);
     const mode = opts.mode ?? "4level";
     if (mode !== "4level" && mode !== "5level") throw new ConfigError(`mode: ${JSON.stringify(mode)} is not "4level" or "5level"`);
+    const minAddr = opts.mmapMinAddr ?? Number(MMAP_MIN_ADDR);
+    if (!Number.isSafeInteger(minAddr) || minAddr < 0 || minAddr > 2 ** 32) {
+      throw new ConfigError(`mmapMinAddr: ${show(minAddr)} is not a whole number of bytes in [0, 2^32]`);
+    }
     const machine = await Machine.create({ ramBytes: opts.ramBytes ?? 64 << 20, mode, tlb: opts.tlb ?? { kind: "arch" } });
     machine.setControl({ pcide: true, smep: true, smap: true, pge: true });
-    return new Kernel(machine, swapPages, mode === "5level" ? 5 : 4);
+    const k = new Kernel(machine, swapPages, mode === "5level" ? 5 : 4);
+    k.mmapMinAddr = BigInt(minAddr);
+    return k;
   }
 
   /** execve-like: a new process laid out from `image` (spawn.ts); a bad image changes nothing. */
@@ -175,6 +190,7 @@ export class Kernel {
     if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | b.P | b.RW) >>> 0, 0);
     else this.tables.set(root + KERNEL_PML5_INDEX * 8, (this.kernelPml4 * 4096 | b.P | b.RW) >>> 0, 0);
     const mm = new AddressSpace(root, this.pcids.take(), this.taskSize);
+    mm.mmapMinAddr = this.mmapMinAddr;
     this.mms.set(mm.id, mm);
     return mm;
   }
@@ -298,7 +314,8 @@ export class Kernel {
   handleMmFault(mm: AddressSpace, va: bigint, access: Access, present: boolean): void {
     this.counters.pgfault++;
     if (va >= mm.taskSize) throw new SegmentationFault(va, "kernel address", access);
-    const vma = mm.find(va);
+    // lock_mm_and_find_vma: an address just below a stack VMA grows it (expand_stack).
+    const vma = mm.find(va) ?? expandStack(mm, va);
     if (!vma) throw new SegmentationFault(va, "no mapping", access);
     const f = vma.flags;
     const allowed = access === "write" ? (f & VM_WRITE) !== 0 : access === "fetch" ? (f & VM_EXEC) !== 0

@@ -1,7 +1,7 @@
 // An address space (Linux `struct mm_struct`): VMAs sorted by address, the page-table
 // root in guest RAM, the brk/stack/mmap layout, and fault counters.
 import type { MmLayout, Vma } from "./vma.js";
-import { PAGE_SIZE, VM_ACCOUNT, VM_GROWSDOWN } from "./vma.js";
+import { PAGE_SIZE, VM_GROWSDOWN } from "./vma.js";
 import { LO_FRAME_MASK, type PageTableMemory } from "./pte.js";
 
 let nextMmId = 1;
@@ -13,6 +13,10 @@ export class AddressSpace {
   brk = 0n;
   startStack = 0n;
   mmapBase = 0n;
+  /** vm.mmap_min_addr: nothing is mapped below it (the kernel's option, copied at creation). */
+  mmapMinAddr = 65536n;
+  /** RLIMIT_STACK: the most the stack VMA may grow to (stack.ts). */
+  stackRlimit = 8n << 20n;
   /** The main program's text (mm->start_code, end_code): VmExe is the part of exec_vm inside it. */
   startCode = 0n;
   endCode = 0n;
@@ -65,7 +69,8 @@ export class AddressSpace {
     const i = this.indexAfter(addr);
     const v = this.vmas[i];
     if (!v || v.start >= addr) return;
-    const tail: Vma = { ...v, start: addr, pgoff: v.file ? v.pgoff + (addr - v.start) / PAGE_SIZE : 0n };
+    // __split_vma: the tail's vm_pgoff moves on with its start, file or anonymous alike.
+    const tail: Vma = { ...v, start: addr, pgoff: v.pgoff + (addr - v.start) / PAGE_SIZE };
     v.end = addr;
     this.vmas.splice(i + 1, 0, tail);
   }
@@ -106,15 +111,19 @@ export class AddressSpace {
 }
 
 /**
- * Adjacent VMAs merge when nothing tells them apart: same flags, same file at
- * contiguous offsets (or both anonymous), no special name, same anonymous name. (Linux
- * also compares anon_vma and policies; an emulated mm has one of each.)
+ * Adjacent VMAs merge when nothing tells them apart (mm/vma.c is_mergeable_vma,
+ * can_vma_merge_before/after): the same vm_flags, hidden ones included (VM_ACCOUNT,
+ * VM_NORESERVE, VM_NOHUGEPAGE...), the same open file (vm_file: one struct file, not just
+ * the same inode) or both anonymous, contiguous vm_pgoff (for anonymous VMAs too: a
+ * VMA moved by mremap keeps its page offset and so merges with nothing at its new place
+ * unless that lines up), no special mapping, the same anonymous name. Not modelled: the
+ * anon_vma (set on a VMA's first anonymous page, which a syscall log cannot show) and
+ * NUMA policies (one per mm here).
  */
 export function mergeable(a: Vma, b: Vma): boolean {
   if (a.end !== b.start || a.flags !== b.flags || a.special !== null || b.special !== null) return false;
   if (a.anonName !== b.anonName) return false;
   if ((a.flags & VM_GROWSDOWN) !== 0) return false;
-  if (a.file === null && b.file === null) return (a.flags & VM_ACCOUNT) === (b.flags & VM_ACCOUNT);
   return a.file === b.file && a.pgoff + (a.end - a.start) / PAGE_SIZE === b.pgoff;
 }
 

@@ -13,6 +13,7 @@ import {
   VM_NORESERVE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, type Vma,
 } from "./vma.js";
 import { STACK_GUARD_GAP, getUnmappedArea, roundHintToMin, vmStartGap } from "./unmapped.js";
+import { mergeable } from "./mm.js";
 
 const IN_PAGE = PAGE_SIZE - 1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -40,7 +41,7 @@ export function doMmap(p: Process, addr: bigint, len: bigint, prot: number, flag
   // do_mmap
   if (len === 0n) throw new KernelError(EINVAL, "mmap: length is 0");
   if (flags & MAP_FIXED_NOREPLACE) flags |= MAP_FIXED;
-  const hint = flags & MAP_FIXED ? addr : roundHintToMin(addr);
+  const hint = flags & MAP_FIXED ? addr : roundHintToMin(mm, addr);
   const length = pageAlign(len);
   if (length === 0n) throw new KernelError(ENOMEM, `mmap: length ${hex(len)} overflows when rounded up to a page`);
   const pgoff = offset >> PAGE_SHIFT;
@@ -84,7 +85,9 @@ export function doMmap(p: Process, addr: bigint, len: bigint, prot: number, flag
   }
   // Nothing can fail from here on.
   if (flags & MAP_FIXED) p.unmapRange(start, start + length);
-  const vma: Vma = { start, end: start + length, flags: vmFlags, pgoff: viaFile ? pgoff : 0n, file: viaFile,
+  // do_mmap: a private anonymous mapping's vm_pgoff is its page number (what merging compares); shared ones start at 0.
+  const anonPgoff = vmFlags & VM_SHARED ? 0n : start >> PAGE_SHIFT;
+  const vma: Vma = { start, end: start + length, flags: vmFlags, pgoff: viaFile ? pgoff : anonPgoff, file: viaFile,
     special: null, anonName: null };
   if (!viaFile && (vmFlags & VM_SHARED)) {
     // MAP_SHARED|MAP_ANONYMOUS is a shmem object shared across fork: maps shows /dev/zero (deleted).
@@ -123,6 +126,26 @@ export function doMunmap(p: Process, start: bigint, len: bigint): void {
 }
 
 /**
+ * do_brk_flags: grow the brk VMA. Only a VMA reaching into the brk range may be expanded
+ * (brk's vma_prev_limit(&vmi, mm->start_brk)), and only if the new pages could merge after
+ * it (same flags, contiguous anonymous page offset); otherwise a new VMA, with vm_pgoff =
+ * its page number, and no merge attempt at all: the loader's bss VMA, which ends exactly
+ * at start_brk, never absorbs the heap, and nothing above merges into it.
+ */
+export function doBrkFlags(mm: Process["mm"], oldbrk: bigint, newbrk: bigint): void {
+  const flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
+  const fresh: Vma = { start: oldbrk, end: newbrk, flags, pgoff: oldbrk >> PAGE_SHIFT, file: null, special: null, anonName: null };
+  const i = mm.indexAfter(oldbrk) - 1;
+  const prev = i >= 0 ? mm.vmas[i]! : null;
+  if (prev && prev.end === oldbrk && prev.end > mm.startBrk && mergeable(prev, fresh)) {
+    prev.end = newbrk;
+    mm.trackPeak();
+    return;
+  }
+  mm.insert(fresh);
+}
+
+/**
  * brk(2): the new break, or the old one when the request cannot be met (below start_brk,
  * a mapping in the way or within stack_guard_gap of a stack, beyond TASK_SIZE, more than
  * RAM + swap). Shrinking unmaps; a break inside the same page only moves mm.brk.
@@ -147,9 +170,7 @@ export function doBrk(p: Process, brk: bigint): bigint {
   const next = mm.vmas[mm.indexAfter(oldbrk)];
   if (next && next.start < newbrk + PAGE_SIZE + STACK_GUARD_GAP && newbrk + PAGE_SIZE > vmStartGap(next)) return orig;
   if (!p.kernel.commitFits(len / PAGE_SIZE)) return orig;   // do_brk_flags charges it
-  const flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_ACCOUNT;
-  mm.insert({ start: oldbrk, end: newbrk, flags, pgoff: 0n, file: null, special: null, anonName: null });
-  mm.mergeAround(mm.indexAfter(oldbrk));
+  doBrkFlags(mm, oldbrk, newbrk);
   mm.brk = brk;
   return brk;
 }

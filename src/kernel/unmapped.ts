@@ -10,7 +10,11 @@ import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_GROWSDOWN, type Vma } from "./vma.js";
 const PAGE_MASK = ~(PAGE_SIZE - 1n);
 /** The 47-bit window mmap stays in unless a hint above it asks for more (x86 DEFAULT_MAP_WINDOW). */
 export const DEFAULT_MAP_WINDOW = TASK_SIZE_4LEVEL;
-/** vm.mmap_min_addr (CONFIG_DEFAULT_MMAP_MIN_ADDR on x86): hints below it are raised to it. */
+/**
+ * vm.mmap_min_addr's default (CONFIG_DEFAULT_MMAP_MIN_ADDR on x86): nothing is mapped below
+ * it and hints below it are raised to it. A kernel option (KernelOptions.mmapMinAddr): the
+ * recorded processes ran with 4096.
+ */
 export const MMAP_MIN_ADDR = 65536n;
 /** stack_guard_gap: 256 pages kept free below a VM_GROWSDOWN VMA. */
 export const STACK_GUARD_GAP = 256n * PAGE_SIZE;
@@ -25,10 +29,11 @@ export function vmStartGap(v: Vma): bigint {
   return v.start > STACK_GUARD_GAP ? v.start - STACK_GUARD_GAP : 0n;
 }
 
-/** round_hint_to_min (do_mmap): a non-zero hint, page-masked, never below mmap_min_addr. */
-export function roundHintToMin(hint: bigint): bigint {
+/** round_hint_to_min (do_mmap): a non-zero hint, page-masked, never below PAGE_ALIGN(mmap_min_addr). */
+export function roundHintToMin(mm: AddressSpace, hint: bigint): bigint {
   const h = hint & PAGE_MASK;
-  return h !== 0n && h < MMAP_MIN_ADDR ? MMAP_MIN_ADDR : h;
+  const min = (mm.mmapMinAddr + PAGE_SIZE - 1n) & PAGE_MASK;
+  return h !== 0n && h < mm.mmapMinAddr ? min : h;
 }
 
 /** Is [addr, addr+len) free, the guard gap below a stack included? (find_vma + vm_start_gap) */
@@ -39,7 +44,7 @@ function fits(mm: AddressSpace, addr: bigint, len: bigint): boolean {
 
 /** unmapped_area_topdown: the top of the highest gap in [low, high) that holds `len`, or -1n. */
 export function unmappedAreaTopdown(mm: AddressSpace, len: bigint, low: bigint, high: bigint): bigint {
-  if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
+  if (low < mm.mmapMinAddr) low = mm.mmapMinAddr;
   const vmas = mm.vmas;
   for (let i = mm.indexAfter(high); i >= 0; i--) {
     const prevEnd = i > 0 ? vmas[i - 1]!.end : 0n;
@@ -55,7 +60,7 @@ export function unmappedAreaTopdown(mm: AddressSpace, len: bigint, low: bigint, 
 
 /** unmapped_area: the bottom of the lowest gap in [low, high) that holds `len`, or -1n. */
 export function unmappedAreaBottomUp(mm: AddressSpace, len: bigint, low: bigint, high: bigint): bigint {
-  if (low < MMAP_MIN_ADDR) low = MMAP_MIN_ADDR;
+  if (low < mm.mmapMinAddr) low = mm.mmapMinAddr;
   const vmas = mm.vmas;
   for (let i = mm.indexAfter(low); i <= vmas.length; i++) {
     const prevEnd = i > 0 ? vmas[i - 1]!.end : 0n;
