@@ -9,8 +9,8 @@ import { TLB_KIND_ARCH, TLB_KIND_FAST, addFastLookups, archTranslateAny, fastSlo
 import { ACC_KIND_MASK, ACC_FETCH, ACC_WRITE } from "./constants/access";
 import { ACC_SLOT_OFFSET, CNT_HITS, FAST_NEVER_OFFSET, RIGHTS_TABLE_OFFSET, TLB_DTLB, TLB_ITLB, TOT_TRANSLATIONS, TOTALS_BLOCK } from "./constants/layout";
 import { counterAddr } from "./counters";
-import { RIGHTS_RW, RIGHTS_US, RIGHTS_XD } from "./rights";
-import { currentPcid, ia32e, nxActive, pkeysActive, ramSize } from "./state";
+import { RIGHTS_RW, RIGHTS_US, RIGHTS_XD } from "./arch/x86/rights";
+import { currentPcid, ia32e, nxActive, pkeysActive, ramSize } from "./arch/x86/state";
 import {
   ARCH_DTLB, ARCH_ITLB, CLASS_4K, META_DIRTY, META_KEY_SHIFT, META_RW, META_US, META_XD, archClasses, archFindHit,
   frameAddr, lruClock, metaAddr, setLruClock, stampAddr,
@@ -102,7 +102,7 @@ if (META_RW >> META_TO_RIGHTS != RIGHTS_RW || META_US >> META_TO_RIGHTS != RIGHT
   const e = archFindHit(l, va >> 12, currentPcid);
   if (e < 0) return -1;
   const meta = load<u32>(metaAddr(l, <u32>e));
-  // The rights table without keys (rights.ts); an entry keys may deny (user page, CR4.PKE) goes to rightsCheck.
+  // The rights table without keys (arch/x86/rights.ts); an entry keys may deny (user page, CR4.PKE) goes to rightsCheck.
   const xd = nxActive ? meta & META_XD : 0;
   const denied = load<u8>(RIGHTS_TABLE_OFFSET + (acc | ((meta & (META_RW | META_US)) >> META_TO_RIGHTS) | (xd >> META_TO_RIGHTS)));
   const keyed = pkeysActive && (meta & META_US) != 0;

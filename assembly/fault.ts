@@ -5,8 +5,8 @@ import {
 } from "./constants/fault";
 import { FAULT_OFFSET } from "./constants/layout";
 import { ACC_FETCH, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "./constants/access";
-import { PF_ID, PF_P, PF_RSVD, PF_U, PF_W, QUIRKS_QEMU } from "./constants/x86";
-import { nxActive, quirks, smep } from "./state";
+import { PF_ID, PF_P, PF_RSVD, PF_U, PF_W, QUIRKS_QEMU } from "./arch/x86/constants";
+import { nxActive, quirks, smep } from "./arch/x86/state";
 
 function record(kind: u32, errorCode: u32, va: u64, busAddr: u64, level: u32, acc: u32): i32 {
   store<u32>(FAULT_OFFSET + FAULT_KIND, kind);

@@ -1,29 +1,29 @@
 // The export list: everything the host sees. Constants are exported too, so the
 // TypeScript side never retypes an offset or a bit (src/core/constants.ts reads them).
-export * from "./constants/x86";
+export * from "./arch/x86/constants";
 export * from "./constants/access";
 export * from "./constants/fault";
 export * from "./constants/layout";
 export * from "./constants/tlb";
 export * from "./constants/tlbKind";
-export * from "./constants/walk";
+export * from "./arch/x86/attributes";
 
 import { CORE_END, FAST_ENTRY_ADDEND, FAST_MAX_ENTRIES, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
-import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./state";
+import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./arch/x86/state";
 import { resetCounters, counterAddr } from "./counters";
 import { fastConfigure } from "./tlb/fast";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure, archGeometryOk } from "./tlb/arch";
-import { QUIRKS_QEMU } from "./constants/x86";
+import { QUIRKS_QEMU } from "./arch/x86/constants";
 import { TLB_KIND_ARCH } from "./constants/tlbKind";
 import { setTlbKind, translateOne, fastHits, addFastLookups, resetFastLookups, tlbKind, TLB_KIND_FAST } from "./translate";
 import { fastEntryAddr } from "./tlb/fast";
-import { walk, setWalkTracing } from "./walk/x86";
+import { walk, setWalkTracing } from "./arch/x86/walk";
 import { TRANSLATE_FAULT } from "./constants/fault";
 import { isAccess } from "./access";
 import { failBadAccess } from "./fault";
 
 export { translateBatch } from "./batch";
-export { writeCr3, writeControl, writePkru, writeAc, invlpg, invpcid, flushAll, loadState } from "./control";
+export { writeCr3, writeControl, writePkru, writeAc, invlpg, invpcid, flushAll, loadState } from "./arch/x86/control";
 
 /** Where AssemblyScript's static data ends; the host checks it lies below CORE_BASE. */
 export function staticDataEnd(): usize { return __heap_base; }
@@ -92,10 +92,10 @@ export function walkOnce(lo: u32, hi: u32, acc: u32, update: bool): i32 {
   setWalkTracing(false);
   return r;
 }
-import { walkPa, walkAttrs } from "./walk/x86";
+import { walkPa, walkAttrs } from "./arch/x86/walk";
 export function lastWalkPaLo(): u32 { return <u32>walkPa; }
 export function lastWalkPaHi(): u32 { return <u32>(walkPa >> 32); }
-/** Attributes of the last successful walk, packed as constants/walk.ts draws them (ATTR_*). */
+/** Attributes of the last successful walk, packed as arch/x86/attributes.ts draws them (ATTR_*). */
 export function lastWalkAttributes(): u32 { return walkAttrs; }
 
 // Control-state readers (u64 as lo/hi halves: no BigInt across the boundary).

@@ -1,7 +1,7 @@
 // Bounds-checked physical memory. Every guest-controlled physical address goes
 // through `inRam` before the core touches it: an address outside the RAM image is a
 // bus fault for the caller to report, never a read of other bytes of linear memory.
-import { ramBase, ramSize } from "./state";
+import { ramBase, ramSize } from "./arch/x86/state";
 
 /** True when the `size` bytes at physical address `pa` all lie inside RAM. */
 @inline export function inRam(pa: u64, size: u64): bool {

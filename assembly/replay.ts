@@ -1,7 +1,7 @@
 // Trace replay (trace-replay.md): parse lackey text in WASM, split page-straddling
 // accesses, look each translation up in the architectural TLBs (L1 iTLB/dTLB, STLB:
 // the same arrays, LRU and insert as the emulator's, tlb/arch.ts), walk the 4-level
-// table in the RAM image with the same walker (walk/x86.ts) on an STLB miss, and hash.
+// table in the RAM image with the same walker (arch/x86/walk.ts) on an STLB miss, and hash.
 //
 // The host hands over whole lines only (it keeps a partial last line for the next
 // call and ends the final line with '\n'), so the parser never stops mid-line. The
@@ -23,11 +23,11 @@ import {
 import { ACC_FETCH, ACC_READ, ACC_USER } from "./constants/access";
 import {
   CR0_PG, CR0_WP, CR4_PAE, EFER_LMA, EFER_LME, PTE_PRESENT, PTE_PS, PTE_USER, PTE_WRITE,
-} from "./constants/x86";
-import { ramBase, ramSize, setRamSize } from "./state";
-import { walk, walkPa } from "./walk/x86";
+} from "./arch/x86/constants";
+import { ramBase, ramSize, setRamSize } from "./arch/x86/state";
+import { walk, walkPa } from "./arch/x86/walk";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archFind, archInsert, archTouch, frameAddr } from "./tlb/arch";
-import { loadState } from "./control";
+import { loadState } from "./arch/x86/control";
 
 // Configuration.
 let shift: u64 = 12;

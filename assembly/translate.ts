@@ -8,13 +8,13 @@ import {
   CNT_FAULTS, CNT_HITS, CNT_MISSES, CNT_WALKS, FAST_ENTRY_ADDEND, TLB_DTLB, TLB_FAST, TLB_ITLB, TLB_STLB, TOT_FAULTS,
   TOT_TRANSLATIONS, TOT_WALKS,
 } from "./constants/layout";
-import { PF_P } from "./constants/x86";
+import { PF_P } from "./arch/x86/constants";
 import { count, countTotal, counterAddr } from "./counters";
-import { currentPcid, ia32e, nxActive, ramSize } from "./state";
-import { ATTR_DIRTY, ATTR_GLOBAL, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walk, walkAttrs, walkPa } from "./walk/x86";
+import { currentPcid, ia32e, nxActive, ramSize } from "./arch/x86/state";
+import { ATTR_DIRTY, ATTR_GLOBAL, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walk, walkAttrs, walkPa } from "./arch/x86/walk";
 import { failBadAccess, failBus, failPf, faultKind } from "./fault";
 import { isAccess } from "./access";
-import { rightsCheck } from "./rights";
+import { rightsCheck } from "./arch/x86/rights";
 import { fastEntryAddr, fastFill, fastFlushPage } from "./tlb/fast";
 import {
   ARCH_DTLB, ARCH_ITLB, ARCH_STLB, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_PCID_MASK, META_RW,

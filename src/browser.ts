@@ -5,15 +5,15 @@ export { Machine, MachineFault, splitVa, toBigVa } from "./machine.js";
 export type {
   AccessKind, ControlFlags, ControlRegisters, Fault, MachineOptions, Translation, VirtualAddress, WalkStep, WalkTrace,
 } from "./machine.js";
-export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./pageTable.js";
-export type { MapFlags, PageSize } from "./pageTable.js";
+export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./arch/x86/pageTable.js";
+export type { MapFlags, PageSize } from "./arch/x86/pageTable.js";
 export { ConfigError, ArgumentTypeError, ArgumentRangeError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";
 export type { PerCallTranslator } from "./perCall.js";
 export type { TlbStats, LevelStats, TotalStats, TlbEntry, ArchTlbEntry, FastTlbEntry, TlbLevel, ArchTlbLevel } from "./tlbStats.js";
-export { describeErrorCode, describeEntry, decodeErrorCode } from "./x86/decode.js";
-export type { FaultKind, PfErrorBits } from "./x86/decode.js";
+export { describeErrorCode, describeEntry, decodeErrorCode } from "./arch/x86/decode.js";
+export type { FaultKind, PfErrorBits } from "./arch/x86/decode.js";
 export { ReplayEngine, ReplayError } from "./trace/engine.js";
 export type { ReplayConfig } from "./trace/engine.js";
 export { replayInBrowser } from "./trace/browserSource.js";

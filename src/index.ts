@@ -8,5 +8,5 @@ export { equivalentShortLine } from "./trace/engine.js";
 export type { ReplayErrorKind } from "./trace/engine.js";
 export { openTrace, TraceSourceError } from "./trace/source.js";
 export type { TraceSource, OpenedTrace } from "./trace/source.js";
-export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./conformance/x86.js";
-export type { ConformanceSummary, VectorOutcome, X86Vector } from "./conformance/x86.js";
+export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./arch/x86/conformance.js";
+export type { ConformanceSummary, VectorOutcome, X86Vector } from "./arch/x86/conformance.js";

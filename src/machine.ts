@@ -8,9 +8,9 @@ import {
   toU64, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBytes,
   type PagingMode, type Quirks, type ResolvedTlb, type TlbOptions,
 } from "./config.js";
-import { readWalkSteps, type WalkStep } from "./x86/walkSteps.js";
-import { describeFault, MachineFault, type Fault, type FaultParts } from "./x86/fault.js";
-import { splitVa, toBigVa, type VirtualAddress } from "./x86/address.js";
+import { readWalkSteps, type WalkStep } from "./arch/x86/walkSteps.js";
+import { describeFault, MachineFault, type Fault, type FaultParts } from "./arch/x86/fault.js";
+import { splitVa, toBigVa, type VirtualAddress } from "./arch/x86/address.js";
 import { TlbStatsReader } from "./tlbStats.js";
 import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";

@@ -35,7 +35,7 @@ export const WALK_OFFSET: usize = FAULT_OFFSET + 64;
 export const COUNTERS_OFFSET: usize = WALK_OFFSET + 256;
 export const ACC_SLOT_OFFSET: usize = COUNTERS_OFFSET + 512;
 export const TLB_GEOMETRY_OFFSET: usize = ACC_SLOT_OFFSET + 1024;   // 256 access bytes × u32
-/** The rights decision per (access byte, R/W, U/S, XD): see assembly/rights.ts. */
+/** The rights decision per (access byte, R/W, U/S, XD): see assembly/arch/x86/rights.ts. */
 export const RIGHTS_TABLE_OFFSET: usize = TLB_GEOMETRY_OFFSET + 64;
 
 // Walk steps: a count, then one record per level visited (root first).

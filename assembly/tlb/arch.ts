@@ -2,7 +2,7 @@
 // shared STLB, each `entries/ways` set-associative (sets need not be a power of two;
 // set = vpn mod sets) with true LRU. Entries hold raw translation data — frame,
 // page-size class, accumulated R/W, U/S, XD, key, D, G and the PCID — and rights are
-// evaluated at access time (rights.ts), so control-register changes need no flush.
+// evaluated at access time (arch/x86/rights.ts), so control-register changes need no flush.
 //
 //  meta (u32):
 //   31  23 22  21 20   17  16   15   14  13  12  11      0

@@ -21,9 +21,9 @@ import {
   FAST_NEVER_OFFSET, FAST_OFFSET, FAST_SLOTS, TLB_FAST, TOT_INVALIDATIONS,
 } from "../constants/layout";
 import { isAccess } from "../access";
-import { eflagsAc } from "../state";
-import { rightsCheck } from "../rights";
-import { ATTR_DIRTY, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walkAttrs, walkPa } from "../walk/x86";
+import { eflagsAc } from "../arch/x86/state";
+import { rightsCheck } from "../arch/x86/rights";
+import { ATTR_DIRTY, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walkAttrs, walkPa } from "../arch/x86/walk";
 import { count, countTotal } from "../counters";
 
 export let fastEntries: u32 = 4096;

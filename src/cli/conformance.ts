@@ -2,7 +2,7 @@
 // (test/fixtures/oracle/x86/FORMAT.md) and report where the emulator disagrees.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../conformance/x86.js";
+import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../arch/x86/conformance.js";
 import { badInput, CliError, EXIT_BAD_INPUT, parseCommandArgs, usage } from "./errors.js";
 import { parseChoice } from "./parse.js";
 

@@ -3,12 +3,12 @@
 // then a replay of the real lackey trace the package ships (data/sample.lackey.gz).
 import { fileURLToPath } from "node:url";
 import { Machine, type AccessKind } from "../machine.js";
-import { PAGE_2M, PAGE_4K, PageTableBuilder, type MapFlags, type PageSize } from "../pageTable.js";
+import { PAGE_2M, PAGE_4K, PageTableBuilder, type MapFlags, type PageSize } from "../arch/x86/pageTable.js";
 import type { LevelStats, TlbStats } from "../tlbStats.js";
 import { replay } from "../trace/replay.js";
 import { reportTable } from "../trace/report.js";
 import { TraceSourceError } from "../trace/source.js";
-import { describeErrorCode } from "../x86/decode.js";
+import { describeErrorCode } from "../arch/x86/decode.js";
 import { parseCommandArgs, usage } from "./errors.js";
 import { formatResult, formatSteps, hex, hexPad, pageSizeName } from "./format.js";
 

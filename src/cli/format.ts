@@ -2,7 +2,7 @@
 import type { CoreConstants } from "../core/constants.js";
 import type { PagingMode } from "../config.js";
 import type { Fault, WalkStep, WalkTrace } from "../machine.js";
-import { describeErrorCode } from "../x86/decode.js";
+import { describeErrorCode } from "../arch/x86/decode.js";
 
 export const hex = (v: bigint | number) => "0x" + v.toString(16);
 

@@ -2,7 +2,7 @@
 // sizes, mapping flags, `--map` specs and control-bit lists. Every failure is a usage
 // error (exit 1: these are mostly option values) naming the value; a parser of input
 // data (the tables file) wraps them with `asBadInput` (exit 2).
-import { PAGE_1G, PAGE_2M, PAGE_4K, PAGE_4M, type MapFlags, type PageSize } from "../pageTable.js";
+import { PAGE_1G, PAGE_2M, PAGE_4K, PAGE_4M, type MapFlags, type PageSize } from "../arch/x86/pageTable.js";
 import { usage } from "./errors.js";
 
 const NUMBER = /^(0x[0-9a-f]+(_[0-9a-f]+)*|[0-9]+(_[0-9]+)*)$/i;

@@ -20,7 +20,7 @@
 import { readFileSync } from "node:fs";
 import { ConfigError, type PagingMode, type Quirks } from "../config.js";
 import { Machine, MachineFault, type Fault } from "../machine.js";
-import { PageTableBuilder } from "../pageTable.js";
+import { PageTableBuilder } from "../arch/x86/pageTable.js";
 import { asBadInput, badInput, CliError, EXIT_BAD_INPUT, EXIT_USAGE, usage } from "./errors.js";
 import {
   parseChoice, parseControlObject, parseIntIn, parseMapFlags, parsePageSize, parseUnsigned,

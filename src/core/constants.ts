@@ -1,4 +1,4 @@
-// Constants and offsets come from the core's exports (assembly/constants/*): one source
+// Constants and offsets come from the core's exports (assembly/constants/*, assembly/arch/*/constants.ts): one source
 // of truth. `num` holds every constant as a JS number (exact for all offsets, bits
 // below 2^53 and the power of two 2^63), `big` as a BigInt for 64-bit mask arithmetic.
 // A 64-bit constant (an i64 global: the core's u64s) reads unsigned, so PTE_XD is 2^63

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 import { Batch } from "../../src/batch.js";
 import type { TlbKind } from "../../src/config.js";
 

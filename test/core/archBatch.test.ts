@@ -6,7 +6,7 @@
 // RAM and, through the hits and misses that follow, every LRU stamp must agree.
 import { describe, expect, test } from "vitest";
 import { Machine, type ControlFlags } from "../../src/machine.js";
-import { PageTableBuilder, PAGE_1G, PAGE_2M } from "../../src/pageTable.js";
+import { PageTableBuilder, PAGE_1G, PAGE_2M } from "../../src/arch/x86/pageTable.js";
 
 const RAM = 15 << 20;                       // not a multiple of 2 MiB: a large page can run past RAM
 const BASE4K = 0x400000;                    // 96 pages of 4 KiB, flags from the page number

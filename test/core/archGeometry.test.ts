@@ -5,7 +5,7 @@
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 import { X86Model } from "../../src/model/x86Model.js";
 import { TsArchTlb } from "../../src/model/tlbModels.js";
 import { ReplayEngine } from "../../src/trace/engine.js";

@@ -2,7 +2,7 @@
 // global pages, rights evaluated at access time, D-bit re-walks.
 import { describe, expect, test } from "vitest";
 import { machineWithTable, pa } from "../helpers/machine.js";
-import { PAGE_2M } from "../../src/pageTable.js";
+import { PAGE_2M } from "../../src/arch/x86/pageTable.js";
 
 const small = { kind: "arch" as const, itlb: "2/2", dtlb: "2/2", stlb: "4/2" };
 

@@ -3,7 +3,7 @@
 // arguments), never a raw engine exception, a silent truncation or an ignored typo.
 import { describe, expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder, PAGE_1G, PAGE_2M, PAGE_4M } from "../../src/pageTable.js";
+import { PageTableBuilder, PAGE_1G, PAGE_2M, PAGE_4M } from "../../src/arch/x86/pageTable.js";
 import { ArgumentRangeError, ArgumentTypeError, ConfigError } from "../../src/config.js";
 import { Batch } from "../../src/batch.js";
 

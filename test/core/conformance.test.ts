@@ -1,6 +1,6 @@
 // Every public QEMU vector, all four modes, both quirk modes: full agreement.
 import { describe, expect, test } from "vitest";
-import { runX86Conformance } from "../../src/conformance/x86.js";
+import { runX86Conformance } from "../../src/arch/x86/conformance.js";
 import { X86_VECTOR_COUNTS } from "../helpers/fixtures.js";
 import { loadVectors } from "../helpers/oracle.js";
 

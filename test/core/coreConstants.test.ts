@@ -3,7 +3,7 @@
 // is an error, not `undefined`.
 import { expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder, PAGE_2M } from "../../src/pageTable.js";
+import { PageTableBuilder, PAGE_2M } from "../../src/arch/x86/pageTable.js";
 
 test("walk attributes decode with the exported ATTR_* layout", async () => {
   const m = await Machine.create({ ramBytes: 8 << 20 });

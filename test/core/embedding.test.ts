@@ -1,7 +1,7 @@
 // Embedding: a machine inside a memory the emulator already owns, with RAM at an offset.
 import { expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 
 test("a machine adopts an existing WebAssembly.Memory and uses RAM at the given base", async () => {
   const coreEnd = await Machine.coreEnd();

@@ -2,7 +2,7 @@
 // control changes that must act at once.
 import { describe, expect, test } from "vitest";
 import { machineWithTable, pa } from "../helpers/machine.js";
-import { PAGE_2M, PageTableBuilder } from "../../src/pageTable.js";
+import { PAGE_2M, PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 
 describe("fast TLB", () => {
   test("the second access to a page hits; a conflicting page evicts it", async () => {

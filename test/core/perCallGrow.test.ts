@@ -3,7 +3,7 @@
 // words), leaving the core to answer exactly, with the fast TLB's counters still exact.
 import { expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 
 test("after the adopted memory grows, raw.translate still gives the mapped PA and the counters stay exact", async () => {
   const ramBytes = 8 << 20, ramBase = await Machine.coreEnd();

@@ -3,7 +3,7 @@
 // rights and the PCID the walk produced, every page-size class, the fast TLB's arrays).
 import { describe, expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PAGE_1G, PAGE_2M, PAGE_4M, PageTableBuilder } from "../../src/pageTable.js";
+import { PAGE_1G, PAGE_2M, PAGE_4M, PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 import { ConfigError } from "../../src/config.js";
 import { machineWithTable, pa } from "../helpers/machine.js";
 

@@ -2,7 +2,7 @@
 // canonical form, bus faults, PAE PDPTE registers.
 import { describe, expect, test } from "vitest";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder, PAGE_1G, PAGE_2M, PAGE_4M } from "../../src/pageTable.js";
+import { PageTableBuilder, PAGE_1G, PAGE_2M, PAGE_4M } from "../../src/arch/x86/pageTable.js";
 import { machineWithTable, pa } from "../helpers/machine.js";
 
 const A = 1n << 5n, D = 1n << 6n;

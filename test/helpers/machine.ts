@@ -1,5 +1,5 @@
 import { Machine, type MachineOptions } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 
 /** A small machine with an empty page table loaded in CR3. */
 export async function machineWithTable(opts: MachineOptions = {}): Promise<{ m: Machine; pt: PageTableBuilder }> {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import { parseVectors, type X86Vector } from "../../src/conformance/x86.js";
+import { parseVectors, type X86Vector } from "../../src/arch/x86/conformance.js";
 import { FIXTURES } from "./fixtures.js";
 
 const cache = new Map<string, X86Vector[]>();

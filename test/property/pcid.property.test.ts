@@ -9,7 +9,7 @@
 import { expect, test } from "vitest";
 import fc from "fast-check";
 import { Machine } from "../../src/machine.js";
-import { PageTableBuilder } from "../../src/pageTable.js";
+import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 import { X86Model, type ModelControl } from "../../src/model/x86Model.js";
 import type { TlbKind } from "../../src/config.js";
 

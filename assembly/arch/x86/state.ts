@@ -5,9 +5,9 @@ import {
   CR0_PG, CR0_WP, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE, CR4_PKE, CR4_PSE, CR4_SMAP, CR4_SMEP,
   EFER_LMA, EFER_NXE, FEATURE_PAGES_1G, MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_NONE, MODE_PAE,
   PTE_XD, PTE_PS, PTE_GLOBAL, PTE_PRESENT, PTE_ACCESSED, QUIRKS_SDM, CR3_PCID_MASK,
-} from "./constants/x86";
+} from "./constants";
 import { RIGHTS_XD, rebuildRightsTable } from "./rights";
-import { CORE_END } from "./constants/layout";
+import { CORE_END } from "../../constants/layout";
 
 // Raw registers.
 export let cr0: u64 = 0;

@@ -1,7 +1,7 @@
 // Faults as the API reports them: decoded from the core's fault record (or a batch
 // result), with a message that says what happened in the SDM's words.
-import type { CoreConstants } from "../core/constants.js";
-import type { PagingMode } from "../config.js";
+import type { CoreConstants } from "../../core/constants.js";
+import type { PagingMode } from "../../config.js";
 import { decodeErrorCode, describeErrorCode, levelName, type FaultKind, type PfErrorBits } from "./decode.js";
 
 export interface Fault {

@@ -10,9 +10,9 @@
 //
 // With paging off there is no protection (SDM §4.1.1): the table allows everything, so a
 // TLB hit on an entry filled then (it carries U/S = 1) never meets SMEP or SMAP.
-import { ACC_FETCH, ACC_IMPLICIT, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "./constants/access";
-import { RIGHTS_TABLE_OFFSET } from "./constants/layout";
-import { MODE_NONE, PF_P, PF_PK } from "./constants/x86";
+import { ACC_FETCH, ACC_IMPLICIT, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "../../constants/access";
+import { RIGHTS_TABLE_OFFSET } from "../../constants/layout";
+import { MODE_NONE, PF_P, PF_PK } from "./constants";
 import { eflagsAc, mode, pkeysActive, pkru, smap, smep, wp } from "./state";
 
 /** Table index: access byte (4 bits), then R/W, U/S, XD. */

@@ -2,8 +2,8 @@
 // vector in a fresh machine state, record the emulator's own outcome in the file's
 // number formats, and compare it with QEMU's `result` (quirks "qemu") or with the SDM's
 // expectation, `result` corrected by `sdm_check.diff` (quirks "sdm").
-import { Machine, MachineFault, type AccessKind } from "../machine.js";
-import type { Quirks, TlbKind } from "../config.js";
+import { Machine, MachineFault, type AccessKind } from "../../machine.js";
+import type { Quirks, TlbKind } from "../../config.js";
 
 type Hex = string;
 export type VectorMode = "4level" | "5level" | "pae" | "legacy32";

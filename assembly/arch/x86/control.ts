@@ -4,18 +4,18 @@
 import {
   CR0_CD, CR0_NW, CR0_PE, CR0_PG, CR0_RESERVED, CR3_NOFLUSH, CR3_PCID_MASK, CR4_LA57, CR4_PAE, CR4_PCIDE, CR4_PGE,
   CR4_PSE, CR4_RESERVED, CR4_SMEP, EFER_LMA, EFER_RESERVED, MODE_PAE, PTE_PRESENT, QUIRKS_SDM,
-} from "./constants/x86";
-import { TRANSLATE_FAULT } from "./constants/fault";
+} from "./constants";
+import { TRANSLATE_FAULT } from "../../constants/fault";
 import {
   cr0, cr3, cr4, efer, ia32e, maxPhyAddr, mode, modeOf, pcide, quirks, setCr3Raw, setPdptes,
   setRegisters, currentPcid, setAc, setPkru,
 } from "./state";
-import { inRam, physLoad64 } from "./ram";
-import { failBus, failGp, clearFault } from "./fault";
-import { isCanonical } from "./walk/x86";
-import { fastFlushAll, fastFlushPage, rebuildSlotTable } from "./tlb/fast";
-import { KEEP_GLOBALS, ONLY_PCID, archFlushAll, archFlushPage, archFlushWhere } from "./tlb/arch";
-import { MODE_5LEVEL } from "./constants/x86";
+import { inRam, physLoad64 } from "../../ram";
+import { failBus, failGp, clearFault } from "../../fault";
+import { isCanonical } from "./walk";
+import { fastFlushAll, fastFlushPage, rebuildSlotTable } from "../../tlb/fast";
+import { KEEP_GLOBALS, ONLY_PCID, archFlushAll, archFlushPage, archFlushWhere } from "../../tlb/arch";
+import { MODE_5LEVEL } from "./constants";
 
 const PDPTE_RSVD_LOW: u64 = 0x1e6; // bits 8:5 and 2:1
 

@@ -6,14 +6,14 @@
 import {
   LEVEL_PD, LEVEL_PDPT, LEVEL_PML4, LEVEL_PML5, LEVEL_PT, PF_P, PF_RSVD, PTE_ACCESSED, PTE_PRESENT, PTE_PS,
   QUIRKS_QEMU,
-} from "../constants/x86";
-import { WALK_STEP_REGISTER } from "../constants/layout";
+} from "./constants";
+import { WALK_STEP_REGISTER } from "../../constants/layout";
 import {
   addrMask, leafCheck, pdpteRegister, quirks, ramLast8, rootBase, rsvdHigh, rsvdUpper, tableCheck, upperCheck,
-} from "../state";
-import { inRam, physLoad64 } from "../ram";
-import { failGp } from "../fault";
-import { setBits64, step } from "./steps";
+} from "./state";
+import { inRam, physLoad64 } from "../../ram";
+import { failGp } from "../../fault";
+import { setBits64, step } from "../../walk/steps";
 import { busAt, leaf, leaf1G, leaf2M, pfAt } from "./leaf";
 
 const ALL_ONES: u64 = 0xffffffffffffffff;

@@ -5,26 +5,26 @@
 import {
   LEVEL_PD, LEVEL_PDPT, PF_P, PF_RSVD, PTE_ACCESSED, PTE_DIRTY, PTE_PKEY_SHIFT, PTE_USER, PTE_WRITE,
   PSE36_HIGH_MASK, PSE36_HIGH_SHIFT,
-} from "../constants/x86";
-import { ACC_KIND_MASK, ACC_WRITE } from "../constants/access";
-import { ATTR_DIRTY, ATTR_KEY_SHIFT, ATTR_SHIFT_SHIFT } from "../constants/walk";
-import { TOT_ENTRY_READS } from "../constants/layout";
-import { addrMask, globalMask, has1GPages, maxPhyAddr, ramSize, rsvdHigh, xdRightsMask } from "../state";
-import { failBus, failPf } from "../fault";
-import { rightsAt } from "../rights";
-import { addTotal } from "../counters";
-import { setBits32, setBits64 } from "./steps";
+} from "./constants";
+import { ACC_KIND_MASK, ACC_WRITE } from "../../constants/access";
+import { ATTR_DIRTY, ATTR_KEY_SHIFT, ATTR_SHIFT_SHIFT } from "./attributes";
+import { TOT_ENTRY_READS } from "../../constants/layout";
+import { addrMask, globalMask, has1GPages, maxPhyAddr, ramSize, rsvdHigh, xdRightsMask } from "./state";
+import { failBus, failPf } from "../../fault";
+import { rightsAt } from "./rights";
+import { addTotal } from "../../counters";
+import { setBits32, setBits64 } from "../../walk/steps";
 
 // The translation found by the last successful walk.
 export let walkPa: u64 = 0;
-/** Its attributes, packed as constants/walk.ts draws them. */
+/** Its attributes, packed as attributes.ts draws them. */
 export let walkAttrs: u32 = 0;
 export function setWalkResult(pa: u64, attrs: u32): void { walkPa = pa; walkAttrs = attrs; }
 
 const LOW_2M: u64 = 0x1fe000;      // bits 20:13: reserved in a 2 MiB leaf
 const LOW_1G: u64 = 0x3fffe000;    // bits 29:13: reserved in a 1 GiB leaf
 
-// Bit moves of the leaf (rights.ts RIGHTS_*, constants/walk.ts ATTR_*, constants/x86.ts PTE_*):
+// Bit moves of the leaf (rights.ts RIGHTS_*, attributes.ts ATTR_*, constants.ts PTE_*):
 /** PTE_WRITE (bit 1), PTE_USER (bit 2) → RIGHTS_RW (bit 4), RIGHTS_US (bit 5). */
 const PTE_TO_RIGHTS: u32 = 3;
 /** Entry bit 63 (XD) → RIGHTS_XD (bit 6), kept only under xdRightsMask. */

@@ -1,7 +1,7 @@
 // Virtual addresses at the API's edge: a safe non-negative integer number or a bigint
 // below 2^64, split into the (lo, hi) u32 halves the core's hot exports take. Anything
 // else is refused with the value named, never converted on a guess.
-import { ArgumentRangeError, ArgumentTypeError, show } from "../config.js";
+import { ArgumentRangeError, ArgumentTypeError, show } from "../../config.js";
 
 export type VirtualAddress = number | bigint;
 

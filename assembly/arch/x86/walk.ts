@@ -4,12 +4,12 @@
 // (leaf.ts, fault.ts); a successful walk leaves the translation in `walkPa` and
 // `walkAttrs` for the TLB fill. With `walkTracing` on (walkOnce), the Traced build of
 // the same walkers records every step in the walk-steps region (steps.ts).
-import { MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_PAE } from "../constants/x86";
+import { MODE_4LEVEL, MODE_5LEVEL, MODE_LEGACY32, MODE_PAE } from "./constants";
 import {
   ATTR_DIRTY, ATTR_GLOBAL, ATTR_KEY_MASK, ATTR_KEY_SHIFT, ATTR_RW, ATTR_SHIFT_MASK, ATTR_SHIFT_SHIFT, ATTR_US, ATTR_XD,
-} from "../constants/walk";
-import { mode } from "../state";
-import { Fast, Traced, clearSteps } from "./steps";
+} from "./attributes";
+import { mode } from "./state";
+import { Fast, Traced, clearSteps } from "../../walk/steps";
 import { walk4Level, walk5Level, walkPae } from "./long";
 import { walkLegacy32, walkPagingOff } from "./legacy";
 

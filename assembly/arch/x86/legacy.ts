@@ -1,12 +1,12 @@
 // 32-bit paging (SDM Vol. 3A §4.3): 4-byte entries, 4 MiB pages with CR4.PSE (PSE-36
 // high bits); and paging off, where the linear address is the physical one.
-import { LEVEL_PD, LEVEL_PT, PTE_ACCESSED, PTE_PRESENT, PTE_PS } from "../constants/x86";
-import { ATTR_DIRTY, ATTR_RW, ATTR_SHIFT_SHIFT, ATTR_US } from "../constants/walk";
-import { pse, ramSize, rootBase } from "../state";
-import { inRam, physLoad32 } from "../ram";
-import { failBus } from "../fault";
-import { WALK_STEP_NARROW } from "../constants/layout";
-import { setBits32, step } from "./steps";
+import { LEVEL_PD, LEVEL_PT, PTE_ACCESSED, PTE_PRESENT, PTE_PS } from "./constants";
+import { ATTR_DIRTY, ATTR_RW, ATTR_SHIFT_SHIFT, ATTR_US } from "./attributes";
+import { pse, ramSize, rootBase } from "./state";
+import { inRam, physLoad32 } from "../../ram";
+import { failBus } from "../../fault";
+import { WALK_STEP_NARROW } from "../../constants/layout";
+import { setBits32, step } from "../../walk/steps";
 import { busAt, leaf, leaf4M, pfAt, setWalkResult } from "./leaf";
 
 @inline export function walkLegacy32<T>(va: u64, acc: u32, update: bool): i32 {

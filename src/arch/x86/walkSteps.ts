@@ -1,7 +1,7 @@
 // The walk-steps region the core fills during walkOnce (assembly/constants/layout.ts),
 // decoded: one record per level visited, root first.
-import type { CoreConstants } from "../core/constants.js";
-import type { PagingMode } from "../config.js";
+import type { CoreConstants } from "../../core/constants.js";
+import type { PagingMode } from "../../config.js";
 import { describeEntry, levelName, tableIndex } from "./decode.js";
 
 export interface WalkStep {
