@@ -6,10 +6,10 @@ import type { Process, MappedFile } from "./process.js";
 import {
   EACCES, EBADF, EEXIST, EINVAL, ENOMEM, EOPNOTSUPP, EOVERFLOW, KernelError, LEGACY_MAP_MASK, MAP_ANONYMOUS, MAP_FIXED,
   MAP_FIXED_NOREPLACE, MAP_GROWSDOWN, MAP_HUGETLB, MAP_NONBLOCK, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED,
-  MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC, PROT_READ, PROT_WRITE, SegmentationFault,
+  MAP_SHARED_VALIDATE, MAP_TYPE, PROT_EXEC, PROT_READ, PROT_WRITE, SegmentationFault, MAP_LOCKED, MAP_STACK,
 } from "./constants.js";
 import {
-  PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_IO, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
+  PAGE_SHIFT, PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_IO, VM_LOCKED, VM_NOHUGEPAGE, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE,
   VM_NORESERVE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, type Vma,
 } from "./vma.js";
 import { STACK_GUARD_GAP, getUnmappedArea, roundHintToMin, vmStartGap } from "./unmapped.js";
@@ -46,8 +46,10 @@ export function doMmap(p: Process, addr: bigint, len: bigint, prot: number, flag
   if (length === 0n) throw new KernelError(ENOMEM, `mmap: length ${hex(len)} overflows when rounded up to a page`);
   const pgoff = offset >> PAGE_SHIFT;
   if (pgoff + (length >> PAGE_SHIFT) > U64_MAX) throw new KernelError(EOVERFLOW, "mmap: offset + length overflows");
-  let vmFlags = protToVm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0);
-  const start = getUnmappedArea(mm, hint, length, flags, "mmap");
+  // calc_vm_flag_bits: MAP_GROWSDOWN, MAP_LOCKED, and MAP_STACK as VM_NOHUGEPAGE (CONFIG_TRANSPARENT_HUGEPAGE).
+  let vmFlags = protToVm(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | (flags & MAP_GROWSDOWN ? VM_GROWSDOWN : 0) |
+    (flags & MAP_LOCKED ? VM_LOCKED : 0) | (flags & MAP_STACK ? VM_NOHUGEPAGE : 0);
+  const start = getUnmappedArea(mm, hint, length, flags, "mmap", { file: anonymous ? null : file, pgoff, vmFlags });
   if ((flags & MAP_FIXED_NOREPLACE) && !mm.isFree(start, start + length)) {
     throw new KernelError(EEXIST, `mmap: MAP_FIXED_NOREPLACE range ${hex(start)}-${hex(start + length)} is in use`);
   }
@@ -95,7 +97,8 @@ export function doMmap(p: Process, addr: bigint, len: bigint, prot: number, flag
   }
   mm.insert(vma);
   mm.mergeAround(mm.indexAfter(start));
-  if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE) populate(p, vma, start, length);
+  // do_mmap's populate: MAP_POPULATE without MAP_NONBLOCK, or VM_LOCKED (mm_populate faults a locked range in).
+  if ((flags & (MAP_POPULATE | MAP_NONBLOCK)) === MAP_POPULATE || (vmFlags & VM_LOCKED)) populate(p, vma, start, length);
   return start;
 }
 

@@ -69,7 +69,9 @@ function mremapAt(p: Process, v: Vma, addr: bigint, oldLen: bigint, newLen: bigi
     return addr;
   }
   if (!(flags & MREMAP_MAYMOVE)) throw new KernelError(ENOMEM, "mremap: cannot grow in place and may not move");
-  const dest = getUnmappedArea(mm, 0n, newLen, v.flags & VM_MAYSHARE ? MAP_SHARED : 0, "mremap");
+  // vrm_set_new_addr: get_unmapped_area(vma->vm_file, 0, new_len, pgoff of addr, MAP_SHARED if VM_MAYSHARE).
+  const dest = getUnmappedArea(mm, 0n, newLen, v.flags & VM_MAYSHARE ? MAP_SHARED : 0, "mremap",
+    { file: v.file, pgoff: v.pgoff + (addr - v.start) / PAGE_SIZE, vmFlags: v.flags });
   return moveVma(p, v, addr, oldLen, newLen, dest);
 }
 

@@ -4,8 +4,8 @@
 // mmap_base over every gap between VMAs (a VM_GROWSDOWN VMA keeps stack_guard_gap free
 // below it), then bottom-up from TASK_UNMAPPED_BASE, then ENOMEM.
 import type { AddressSpace } from "./mm.js";
-import { ENOMEM, EINVAL, KernelError, MAP_32BIT, MAP_FIXED } from "./constants.js";
-import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_GROWSDOWN, type Vma } from "./vma.js";
+import { ENOMEM, EINVAL, KernelError, MAP_32BIT, MAP_FIXED, MAP_SHARED } from "./constants.js";
+import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_GROWSDOWN, type Vma, type VmaFile } from "./vma.js";
 
 const PAGE_MASK = ~(PAGE_SIZE - 1n);
 /** The 47-bit window mmap stays in unless a hint above it asks for more (x86 DEFAULT_MAP_WINDOW). */
@@ -80,38 +80,86 @@ function hintValid(mm: AddressSpace, addr: bigint, len: bigint): boolean {
   return (addr > DEFAULT_MAP_WINDOW) === (addr + len > DEFAULT_MAP_WINDOW);
 }
 
-/** arch_get_unmapped_area: bottom-up from TASK_UNMAPPED_BASE (or in MAP_32BIT's window). */
+/** arch_get_unmapped_area: bottom-up from TASK_UNMAPPED_BASE (or in MAP_32BIT's window); -1n when nothing fits. */
 function bottomUp(mm: AddressSpace, addr: bigint, len: bigint, flags: number): bigint {
   let begin = TASK_UNMAPPED_BASE, end = addr > DEFAULT_MAP_WINDOW ? mm.taskSize : DEFAULT_MAP_WINDOW;
   if (flags & MAP_32BIT) { begin = MAP_32BIT_BEGIN; end = MAP_32BIT_END; }
-  if (len > end) throw new KernelError(ENOMEM, "mmap: no free range large enough");
+  if (len > end) return -1n;
   if (addr !== 0n) {
     addr = (addr + PAGE_SIZE - 1n) & PAGE_MASK;
     if (end - len >= addr && fits(mm, addr, len)) return addr;
   }
-  const a = unmappedAreaBottomUp(mm, len, begin, end);
-  if (a < 0n) throw new KernelError(ENOMEM, "mmap: no free range large enough");
-  return a;
+  return unmappedAreaBottomUp(mm, len, begin, end);
 }
 
-/** arch_get_unmapped_area_topdown: a valid free hint as is, else top-down below mmap_base, else bottom-up. */
-function topDown(mm: AddressSpace, addr0: bigint, len: bigint, flags: number): bigint {
+/**
+ * arch_get_unmapped_area_topdown: a valid free hint as is, else top-down below mmap_base,
+ * else bottom-up; -1n when nothing fits. A VM_GROWSDOWN mapping asks for stack_guard_gap
+ * free below it (info.start_gap = stack_guard_placement(vm_flags)).
+ */
+function topDown(mm: AddressSpace, addr0: bigint, len: bigint, flags: number, vmFlags: number): bigint {
   if (flags & MAP_32BIT) return bottomUp(mm, addr0, len, flags);
   const addr = addr0 & PAGE_MASK;
   if (addr !== 0n && hintValid(mm, addr, len) && fits(mm, addr, len)) return addr;
   // A hint above the 47-bit window opens the whole (5-level) address space.
   const high = addr > DEFAULT_MAP_WINDOW ? mm.mmapBase + (mm.taskSize - DEFAULT_MAP_WINDOW) : mm.mmapBase;
-  const a = unmappedAreaTopdown(mm, len, PAGE_SIZE, high);
-  return a >= 0n ? a : bottomUp(mm, addr0, len, flags);
+  const gap = vmFlags & VM_GROWSDOWN ? STACK_GUARD_GAP : 0n;
+  const a = unmappedAreaTopdown(mm, len + gap, PAGE_SIZE, high);
+  return a >= 0n ? a + gap : bottomUp(mm, addr0, len, flags);
 }
 
+/** PMD_SIZE: a transparent huge page. */
+export const PMD_SIZE = 2n << 20n;
+/** loff_t's range: __thp_get_unmapped_area gives up when off + len_pad overflows it. */
+const LOFF_MAX = (1n << 63n) - 1n;
+
 /**
- * __get_unmapped_area: MAP_FIXED takes `addr` as it is; otherwise search. Then the range
- * must lie below TASK_SIZE (ENOMEM) and start on a page (EINVAL), in that order.
+ * __thp_get_unmapped_area (mm/huge_memory.c, size = PMD_SIZE): when the file range
+ * [off, off+len) holds a whole PMD-aligned 2 MiB, look for len + 2 MiB and place the
+ * mapping in it so that address and file offset agree modulo 2 MiB (top-down: at the
+ * padded area's top when it already agrees). The hint is kept if the padded search
+ * returns it. 0n when it does not apply or the padded search fails (the caller then
+ * searches for len alone).
  */
-export function getUnmappedArea(mm: AddressSpace, addr: bigint, len: bigint, flags: number, call: string): bigint {
+function thpArea(mm: AddressSpace, addr: bigint, len: bigint, off: bigint, flags: number, vmFlags: number): bigint {
+  const offEnd = off + len, offAlign = (off + PMD_SIZE - 1n) & ~(PMD_SIZE - 1n);
+  if (offEnd <= offAlign || offEnd - offAlign < PMD_SIZE) return 0n;
+  const lenPad = len + PMD_SIZE;
+  if (off + lenPad > LOFF_MAX) return 0n;
+  if (lenPad > mm.taskSize) return 0n;                       // __get_unmapped_area's own check would fail it
+  const ret = topDown(mm, addr, lenPad, flags, vmFlags);
+  if (ret < 0n) return 0n;
+  if (ret === addr) return addr;
+  const offSub = (off - ret) & (PMD_SIZE - 1n);
+  if (offSub === 0n) return ret + PMD_SIZE;                  // MMF_TOPDOWN: the model's layout is always top-down
+  return ret + offSub;
+}
+
+/** What a mapping will be, for placement: its file (null: anonymous), page offset and vm_flags. */
+export interface AreaFor { file: VmaFile | null; pgoff: bigint; vmFlags: number }
+
+/**
+ * __get_unmapped_area (mm/mmap.c): MAP_FIXED takes `addr` as it is. A regular file goes
+ * through its get_unmapped_area, thp_get_unmapped_area (ext4, xfs...: THP alignment of
+ * mappings that hold 2 MiB of aligned file offsets); shared anonymous memory through
+ * shmem's (huge shmem is off: plain placement); private anonymous memory without a hint
+ * and with a length that is a multiple of 2 MiB is THP aligned too
+ * (thp_get_unmapped_area_vmflags); anything else is placed plainly. Then the range must
+ * lie below TASK_SIZE (ENOMEM) and start on a page (EINVAL), in that order.
+ */
+export function getUnmappedArea(mm: AddressSpace, addr: bigint, len: bigint, flags: number, call: string,
+                                what: AreaFor = { file: null, pgoff: 0n, vmFlags: 0 }): bigint {
   if (len > mm.taskSize) throw new KernelError(ENOMEM, `${call}: length 0x${len.toString(16)} is more than TASK_SIZE`);
-  const a = flags & MAP_FIXED ? addr : topDown(mm, addr, len, flags);
+  let a: bigint;
+  if (flags & MAP_FIXED) a = addr;
+  else {
+    const file = what.file;
+    const thp = file !== null ? file.shmem !== true : (flags & MAP_SHARED) === 0 && addr === 0n && len % PMD_SIZE === 0n;
+    a = 0n;
+    if (thp) a = thpArea(mm, addr, len, file !== null ? what.pgoff << 12n : 0n, flags, what.vmFlags);
+    if (a === 0n) a = topDown(mm, addr, len, flags, what.vmFlags);
+    if (a < 0n) throw new KernelError(ENOMEM, `${call}: no free range of 0x${len.toString(16)} bytes`);
+  }
   if (a > mm.taskSize - len) throw new KernelError(ENOMEM, `${call}: range 0x${a.toString(16)}+0x${len.toString(16)} goes beyond TASK_SIZE`);
   if ((a & (PAGE_SIZE - 1n)) !== 0n) throw new KernelError(EINVAL, `${call}: address 0x${a.toString(16)} is not page aligned`);
   return a;

@@ -15,11 +15,17 @@ export const VM_GROWSDOWN = 1 << 8;
 export const VM_PFNMAP = 1 << 10;
 export const VM_LOCKED = 1 << 13;
 export const VM_IO = 1 << 14;
+export const VM_SEQ_READ = 1 << 15;
+export const VM_RAND_READ = 1 << 16;
 export const VM_DONTCOPY = 1 << 17;
 export const VM_DONTEXPAND = 1 << 18;
 export const VM_ACCOUNT = 1 << 20;
 export const VM_NORESERVE = 1 << 21;
+export const VM_WIPEONFORK = 1 << 25;
 export const VM_DONTDUMP = 1 << 26;
+export const VM_HUGEPAGE = 1 << 29;
+/** Set by MAP_STACK (calc_vm_flag_bits) and MADV_NOHUGEPAGE: smaps prints "nh". */
+export const VM_NOHUGEPAGE = 1 << 30;
 
 /** The backing file of a file VMA. `dev` is a kernel dev_t: major << 20 | minor. */
 export interface VmaFile {
