@@ -82,7 +82,7 @@ export function translateBatch(count: u32, stopOnFault: bool, start: u32): u32 {
 }
 
 // The inline rights lookup shifts the entry's R/W, U/S and XD bits into the table index's places.
-const META_TO_RIGHTS: u32 = 8;
+const META_TO_RIGHTS: u32 = 12;
 if (META_RW >> META_TO_RIGHTS != RIGHTS_RW || META_US >> META_TO_RIGHTS != RIGHTS_US || META_XD >> META_TO_RIGHTS != RIGHTS_XD) {
   ERROR("tlb meta R/W, U/S, XD are not the rights index bits shifted by META_TO_RIGHTS");
 }

@@ -17,9 +17,9 @@ import { isAccess } from "./access";
 import { rightsCheck } from "./arch/x86/rights";
 import { fastEntryAddr, fastFill, fastFlushPage } from "./tlb/fast";
 import {
-  ARCH_DTLB, ARCH_ITLB, ARCH_STLB, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_PCID_MASK, META_RW,
+  ARCH_DTLB, ARCH_ITLB, ARCH_STLB, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_ASID_MASK, META_RW,
   META_US, META_XD, archFlushPage, archInsert, archLookup, archTouch, classOfShift, classShift,
-  frameAddr, metaAddr, META_CLASS_SHIFT, ONLY_PCID,
+  frameAddr, metaAddr, META_CLASS_SHIFT, ONLY_ASID,
 } from "./tlb/arch";
 
 import { TLB_KIND_ARCH, TLB_KIND_FAST } from "./constants/tlbKind";
@@ -125,11 +125,11 @@ function useEntry(l: u32, i: u32, va: u64, acc: u32, block: u32): i64 {
     // A fault from a cached entry (possibly stale: a spurious #PF); its delivery drops the page.
     count(block, CNT_FAULTS);
     countTotal(TOT_FAULTS);
-    archFlushPage(va, ONLY_PCID, currentPcid);
+    archFlushPage(va, ONLY_ASID, currentPcid);
     return <i64>failPf(va, acc, r | PF_P, 0);
   }
   if ((acc & ACC_KIND_MASK) == ACC_WRITE && (meta & META_DIRTY) == 0) {
-    archFlushPage(va, ONLY_PCID, currentPcid);
+    archFlushPage(va, ONLY_ASID, currentPcid);
     return archWalkAndFill(va, acc, block, false);
   }
   const shift = classShift(meta >> META_CLASS_SHIFT);
@@ -151,13 +151,13 @@ function archWalkAndFill(va: u64, acc: u32, block: u32, stlbMiss: bool): i64 {
     count(block, CNT_FAULTS);
     if (stlbMiss) count(TLB_STLB, CNT_FAULTS);
     countTotal(TOT_FAULTS);
-    if (faultKind() == FAULT_PF) archFlushPage(va, ONLY_PCID, currentPcid);
+    if (faultKind() == FAULT_PF) archFlushPage(va, ONLY_ASID, currentPcid);
     return FAULT;
   }
   const a = walkAttrs;
   const cls = classOfShift(attrShift(a));
   const frame = walkPa & ~((<u64>1 << classShift(cls)) - 1);
-  let meta: u32 = currentPcid & META_PCID_MASK;
+  let meta: u32 = currentPcid & META_ASID_MASK;
   if (a & ATTR_RW) meta |= META_RW;
   if (a & ATTR_US) meta |= META_US;
   if (a & ATTR_XD) meta |= META_XD;

@@ -164,7 +164,7 @@ export class TlbStatsReader {
         level, set: Math.floor(i / ways), way: i % ways,
         va: BigInt.asUintN(64, vpn << BigInt(shift)), vpn, pageSize: 2 ** shift,
         pa: Number(view.getBigUint64(base + n.ARCH_FRAMES + i * 8, true)),
-        pcid: meta & n.META_PCID_MASK, global: (meta & n.META_GLOBAL) !== 0,
+        pcid: meta & n.META_ASID_MASK, global: (meta & n.META_GLOBAL) !== 0,
         rw: (meta & n.META_RW) !== 0, user: (meta & n.META_US) !== 0, nx: (meta & n.META_XD) !== 0,
         dirty: (meta & n.META_DIRTY) !== 0, key: (meta >>> n.META_KEY_SHIFT) & 15,
         stamp: view.getBigUint64(base + n.ARCH_STAMPS + i * 8, true), age: 0,

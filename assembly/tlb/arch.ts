@@ -1,14 +1,17 @@
 // Architectural TLB model (tlb.md §5.1, trace-replay.md §5): L1 iTLB, L1 dTLB and a
 // shared STLB, each `entries/ways` set-associative (sets need not be a power of two;
-// set = vpn mod sets) with true LRU. Entries hold raw translation data — frame,
-// page-size class, accumulated R/W, U/S, XD, key, D, G and the PCID — and rights are
-// evaluated at access time (arch/x86/rights.ts), so control-register changes need no flush.
+// set = vpn mod sets) with true LRU. Arch-neutral: an entry holds its address-space tag
+// (`asid`: x86's PCID today; 16 bits, wide enough for a RISC-V or Arm ASID), the global
+// bit (matches every address space, survives the flushes that keep globals), the page
+// size class (in the tag, so each size is its own probe), the frame, and the walk's raw
+// rights bits, which are evaluated per arch at access time (arch/x86/rights.ts for x86),
+// so control-state changes that relax or tighten rights need no flush.
 //
 //  meta (u32):
-//   31  23 22  21 20   17  16   15   14  13  12  11      0
-//  ┌──────┬──────┬───────┬────┬────┬───┬───┬───┬─────────┐
-//  │  0   │class │  key  │ G  │ D  │XD │U/S│R/W│  PCID   │
-//  └──────┴──────┴───────┴────┴────┴───┴───┴───┴─────────┘
+//   31  27 26  25 24   21  20   19   18  17  16  15            0
+//  ┌──────┬──────┬───────┬────┬────┬───┬───┬───┬───────────────┐
+//  │  0   │class │  key  │ G  │ D  │XD │U/S│R/W│  ASID (PCID)  │
+//  └──────┴──────┴───────┴────┴────┴───┴───┴───┴───────────────┘
 //  tag (u64): vpn << 2 | class, where vpn = va >> shift(class); −1 = empty.
 import {
   ARCH_FRAMES, ARCH_LEVEL_BYTES, ARCH_MAX_ENTRIES, ARCH_META, ARCH_OFFSET, ARCH_STAMPS, ARCH_TAGS, CNT_EVICTIONS,
@@ -26,9 +29,9 @@ export const ARCH_STLB: u32 = 2;
 export const ARCH_LEVEL_COUNT: u32 = 3;
 
 import {
-  META_PCID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT,
+  META_ASID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT,
 } from "../constants/tlb";
-export { META_PCID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT };
+export { META_ASID_MASK, META_RW, META_US, META_XD, META_DIRTY, META_GLOBAL, META_KEY_SHIFT, META_CLASS_SHIFT };
 
 // Page-size classes.
 export const CLASS_4K: u32 = 0;
@@ -100,26 +103,26 @@ export function archConfigure(l: u32, entries: u32, ways: u32): bool {
 }
 
 /**
- * Index of the entry of size class `cls` for page number `vpn` (PCID `pcid`, or global),
+ * Index of the entry of size class `cls` for page number `vpn` (address space `asid`, or global),
  * or −1: the level's own probe, its ways count a constant for the common geometries.
  */
-@inline export function archFind(l: u32, vpn: u64, cls: u32, pcid: u32): i32 {
+@inline export function archFind(l: u32, vpn: u64, cls: u32, asid: u32): i32 {
   const lb = levelBase(l);
   const tag = (vpn << 2) | <u64>cls;
   const set = setOf(l, vpn);
   const tags = lb + ARCH_TAGS;
   switch (probeOf(l)) {
-    case PROBE_1: return find1(lb, set, tag, pcid);
-    case PROBE_2: return pickWay(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), pcid);
-    case PROBE_4: return pickWay(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), pcid);
-    case PROBE_8: return pickWay(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), pcid);
-    case PROBE_12: return pickWay(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), pcid);
-    case PROBE_16: return pickWay(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), pcid);
+    case PROBE_1: return find1(lb, set, tag, asid);
+    case PROBE_2: return pickWay(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), asid);
+    case PROBE_4: return pickWay(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), asid);
+    case PROBE_8: return pickWay(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), asid);
+    case PROBE_12: return pickWay(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), asid);
+    case PROBE_16: return pickWay(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), asid);
     case PROBE_NARROW: {
       const ways = waysOf(l), first = set * ways;
-      return pickWay(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), pcid);
+      return pickWay(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), asid);
     }
-    default: return findWide(lb, set * waysOf(l), waysOf(l), tag, pcid);
+    default: return findWide(lb, set * waysOf(l), waysOf(l), tag, asid);
   }
 }
 
@@ -127,9 +130,9 @@ export function archConfigure(l: u32, entries: u32, ways: u32): bool {
  * archFind of a 4 KiB page for the batch loop's inline hit, with no call in it (a call in
  * that loop made V8 spill its values on every item): −1 for a miss, and also for what it
  * leaves to archFind — sets that are not a power of two or wider than NARROW, a first
- * matching way of another PCID.
+ * matching way of another address space.
  */
-@inline export function archFindHit(l: u32, vpn: u64, pcid: u32): i32 {
+@inline export function archFindHit(l: u32, vpn: u64, asid: u32): i32 {
   const lb = levelBase(l);
   const tag = vpn << 2;   // | CLASS_4K
   const mask = maskOf(l);
@@ -137,44 +140,44 @@ export function archConfigure(l: u32, entries: u32, ways: u32): bool {
   const set = <u32>vpn & mask;
   const tags = lb + ARCH_TAGS;
   switch (probeOf(l)) {
-    case PROBE_1: return find1(lb, set, tag, pcid);
-    case PROBE_2: return pickFirst(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), pcid);
-    case PROBE_4: return pickFirst(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), pcid);
-    case PROBE_8: return pickFirst(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), pcid);
-    case PROBE_12: return pickFirst(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), pcid);
-    case PROBE_16: return pickFirst(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), pcid);
+    case PROBE_1: return find1(lb, set, tag, asid);
+    case PROBE_2: return pickFirst(lb, set << 1, matchConst(tags + (<usize>set << 4), tag, 2), asid);
+    case PROBE_4: return pickFirst(lb, set << 2, matchConst(tags + (<usize>set << 5), tag, 4), asid);
+    case PROBE_8: return pickFirst(lb, set << 3, matchConst(tags + (<usize>set << 6), tag, 8), asid);
+    case PROBE_12: return pickFirst(lb, set * 12, matchConst(tags + <usize>set * 96, tag, 12), asid);
+    case PROBE_16: return pickFirst(lb, set << 4, matchConst(tags + (<usize>set << 7), tag, 16), asid);
     case PROBE_NARROW: {
       const ways = waysOf(l), first = set * ways;
-      return pickFirst(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), pcid);
+      return pickFirst(lb, first, matchNarrow(tags + (<usize>first << 3), tag, ways), asid);
     }
     default: return -1;
   }
 }
 
 /**
- * Index of the entry that translates `va` for `pcid` (global entries match any PCID), or −1.
+ * Index of the entry that translates `va` for `asid` (global entries match any), or −1.
  * The 4 KiB probe is inline; the large classes (2M, 4M, 1G: only those ever inserted) are
  * probed out of line, after it, in that order.
  */
-@inline export function archLookup(l: u32, va: u64, pcid: u32): i32 {
+@inline export function archLookup(l: u32, va: u64, asid: u32): i32 {
   const classes = archClasses(l);
   let i: i32 = -1;
-  if ((classes & 1) != 0) i = archFind(l, va >> 12, CLASS_4K, pcid);
-  if (i < 0 && classes > 1) i = archLookupLarge(l, va, pcid, classes);
+  if ((classes & 1) != 0) i = archFind(l, va >> 12, CLASS_4K, asid);
+  if (i < 0 && classes > 1) i = archLookupLarge(l, va, asid, classes);
   return i;
 }
 
 /** The large-page probes of archLookup, one per class present. */
-export function archLookupLarge(l: u32, va: u64, pcid: u32, classes: u32): i32 {
+export function archLookupLarge(l: u32, va: u64, asid: u32, classes: u32): i32 {
   if ((classes & (1 << CLASS_2M)) != 0) {
-    const i = archFind(l, va >> 21, CLASS_2M, pcid);
+    const i = archFind(l, va >> 21, CLASS_2M, asid);
     if (i >= 0) return i;
   }
   if ((classes & (1 << CLASS_4M)) != 0) {
-    const i = archFind(l, va >> 22, CLASS_4M, pcid);
+    const i = archFind(l, va >> 22, CLASS_4M, asid);
     if (i >= 0) return i;
   }
-  if ((classes & (1 << CLASS_1G)) != 0) return archFind(l, va >> 30, CLASS_1G, pcid);
+  if ((classes & (1 << CLASS_1G)) != 0) return archFind(l, va >> 30, CLASS_1G, asid);
   return -1;
 }
 
@@ -220,27 +223,27 @@ export function archFlushAll(): void {
 
 // Selective flush rules (x86.md §11).
 export const KEEP_GLOBALS: u32 = 1;     // global entries survive
-export const ONLY_PCID: u32 = 2;        // only entries tagged with `pcid` (and, unless KEEP_GLOBALS, globals)
+export const ONLY_ASID: u32 = 2;        // only entries tagged with `asid` (and, unless KEEP_GLOBALS, globals)
 
 /** Flush every entry of every level that the rule selects. */
-export function archFlushWhere(rule: u32, pcid: u32): void {
+export function archFlushWhere(rule: u32, asid: u32): void {
   countTotal(TOT_INVALIDATIONS);
   for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
     const entries = setsOf(l) * waysOf(l);
     for (let i: u32 = 0; i < entries; i++) {
       if (load<u64>(tagAddr(l, i)) == EMPTY) continue;
-      if (selected(load<u32>(metaAddr(l, i)), rule, pcid)) store<u64>(tagAddr(l, i), EMPTY);
+      if (selected(load<u32>(metaAddr(l, i)), rule, asid)) store<u64>(tagAddr(l, i), EMPTY);
     }
   }
 }
 
-@inline function selected(meta: u32, rule: u32, pcid: u32): bool {
+@inline function selected(meta: u32, rule: u32, asid: u32): bool {
   if ((meta & META_GLOBAL) != 0) return (rule & KEEP_GLOBALS) == 0;
-  return (rule & ONLY_PCID) == 0 || (meta & META_PCID_MASK) == pcid;
+  return (rule & ONLY_ASID) == 0 || (meta & META_ASID_MASK) == asid;
 }
 
 /** Flush the entries (every size class) that translate the page of `va`, chosen by `rule`. */
-export function archFlushPage(va: u64, rule: u32, pcid: u32): void {
+export function archFlushPage(va: u64, rule: u32, asid: u32): void {
   countTotal(TOT_INVALIDATIONS);
   for (let l: u32 = 0; l < ARCH_LEVEL_COUNT; l++) {
     const classes = archClasses(l);
@@ -251,7 +254,7 @@ export function archFlushPage(va: u64, rule: u32, pcid: u32): void {
       const tag = (vpn << 2) | <u64>cls;
       const first = setOf(l, vpn) * ways;
       for (let i = first; i < first + ways; i++) {
-        if (load<u64>(tagAddr(l, i)) == tag && selected(load<u32>(metaAddr(l, i)), rule, pcid)) {
+        if (load<u64>(tagAddr(l, i)) == tag && selected(load<u32>(metaAddr(l, i)), rule, asid)) {
           store<u64>(tagAddr(l, i), EMPTY);
         }
       }

@@ -10,7 +10,7 @@
 // (a filled way's stamp is at least 1), so "the first empty way, else the least recently
 // used" is "the first way holding the minimum", found without a branch on the data.
 import { ARCH_META, ARCH_STAMPS, ARCH_TAGS } from "../constants/layout";
-import { META_GLOBAL, META_PCID_MASK } from "../constants/tlb";
+import { META_GLOBAL, META_ASID_MASK } from "../constants/tlb";
 
 export const PROBE_1: u32 = 0;
 export const PROBE_2: u32 = 1;
@@ -82,55 +82,55 @@ const EMPTY: u64 = 0xffffffffffffffff;
 
 /**
  * The first of the matching ways `hits` (bit k = entry first + k of the level at `lb`)
- * whose PCID is `pcid` or that is global, or −1. Nearly every hit has one bit set and the
- * right PCID: that case runs straight through; the rest loop out of line.
+ * whose address space is `asid` or that is global, or −1. Nearly every hit has one bit set and the
+ * right address space: that case runs straight through; the rest loop out of line.
  */
-@inline export function pickWay(lb: usize, first: u32, hits: u32, pcid: u32): i32 {
+@inline export function pickWay(lb: usize, first: u32, hits: u32, asid: u32): i32 {
   if (hits == 0) return -1;
   const i = first + ctz(hits);
-  if (ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), pcid)) return <i32>i;
+  if (ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), asid)) return <i32>i;
   hits &= hits - 1;
-  return hits == 0 ? -1 : pickWay64(lb, first, <u64>hits, pcid);
+  return hits == 0 ? -1 : pickWay64(lb, first, <u64>hits, asid);
 }
 
 /**
- * pickWay without its loop: the first matching way if it is `pcid`'s or global, else −1
+ * pickWay without its loop: the first matching way if it is `asid`'s or global, else −1
  * (also when a later way might be the one: the caller then asks archFind). No call.
  */
-@inline export function pickFirst(lb: usize, first: u32, hits: u32, pcid: u32): i32 {
+@inline export function pickFirst(lb: usize, first: u32, hits: u32, asid: u32): i32 {
   if (hits == 0) return -1;
   const i = first + ctz(hits);
-  return ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), pcid) ? <i32>i : -1;
+  return ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), asid) ? <i32>i : -1;
 }
 
-@inline function ownedBy(meta: u32, pcid: u32): bool {
-  return ((meta & META_GLOBAL) != 0) | ((meta & META_PCID_MASK) == pcid);
+@inline function ownedBy(meta: u32, asid: u32): bool {
+  return ((meta & META_GLOBAL) != 0) | ((meta & META_ASID_MASK) == asid);
 }
 
-/** pickWay for any mask, as a loop (a chunk of the wide path, or the ways after a PCID mismatch). */
-export function pickWay64(lb: usize, first: u32, hits: u64, pcid: u32): i32 {
+/** pickWay for any mask, as a loop (a chunk of the wide path, or the ways after an address-space mismatch). */
+export function pickWay64(lb: usize, first: u32, hits: u64, asid: u32): i32 {
   while (hits != 0) {
     const i = first + <u32>ctz(hits);
-    if (ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), pcid)) return <i32>i;
+    if (ownedBy(load<u32>(lb + ARCH_META + (<usize>i << 2)), asid)) return <i32>i;
     hits &= hits - 1;
   }
   return -1;
 }
 
 /** archFind for sets wider than NARROW (up to fully associative): chunks of 64 ways. Kept out of line. */
-export function findWide(lb: usize, first: u32, ways: u32, tag: u64, pcid: u32): i32 {
+export function findWide(lb: usize, first: u32, ways: u32, tag: u64, asid: u32): i32 {
   for (let c: u32 = 0; c < ways; c += 64) {
     const n = ways - c < 64 ? ways - c : 64;
-    const i = pickWay64(lb, first + c, matchChunk(lb + ARCH_TAGS + (<usize>(first + c) << 3), tag, n), pcid);
+    const i = pickWay64(lb, first + c, matchChunk(lb + ARCH_TAGS + (<usize>(first + c) << 3), tag, n), asid);
     if (i >= 0) return i;
   }
   return -1;
 }
 
-/** The entry of the direct-mapped set `first` if it holds `tag` for `pcid` (or global), else −1. */
-@inline export function find1(lb: usize, first: u32, tag: u64, pcid: u32): i32 {
+/** The entry of the direct-mapped set `first` if it holds `tag` for `asid` (or global), else −1. */
+@inline export function find1(lb: usize, first: u32, tag: u64, asid: u32): i32 {
   if (load<u64>(lb + ARCH_TAGS + (<usize>first << 3)) != tag) return -1;
-  return ownedBy(load<u32>(lb + ARCH_META + (<usize>first << 2)), pcid) ? <i32>first : -1;
+  return ownedBy(load<u32>(lb + ARCH_META + (<usize>first << 2)), asid) ? <i32>first : -1;
 }
 
 /** The stamps of a pair of ways, 0 where the way is empty. */

@@ -12,6 +12,11 @@
 // everything (QEMU does the same). Flushes visit only the entries filled since the
 // last flush (v86's filled-slot list) unless the list overflowed.
 //
+// Arch-neutral by what it leaves out: no address-space tag and no global bit (every
+// address-space switch flushes it, as QEMU's cputlb is flushed on a context switch, and
+// flushing more than required is always allowed: tagging would add a compare to the hit),
+// and one page size (4 KiB pieces). Rights are decided per arch when an entry is filled.
+//
 // Every u8 access byte has a row in the slot table; an invalid one (access.ts) points at
 // FAST_NEVER_OFFSET, whose tags are all ones, so its lookup misses and the miss path
 // reports it: the hit path needs no test of its own.

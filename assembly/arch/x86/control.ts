@@ -14,7 +14,7 @@ import { inRam, physLoad64 } from "../../ram";
 import { failBus, failGp, clearFault } from "../../fault";
 import { isCanonical } from "./walk";
 import { fastFlushAll, fastFlushPage, rebuildSlotTable } from "../../tlb/fast";
-import { KEEP_GLOBALS, ONLY_PCID, archFlushAll, archFlushPage, archFlushWhere } from "../../tlb/arch";
+import { KEEP_GLOBALS, ONLY_ASID, archFlushAll, archFlushPage, archFlushWhere } from "../../tlb/arch";
 import { MODE_5LEVEL } from "./constants";
 
 const PDPTE_RSVD_LOW: u64 = 0x1e6; // bits 8:5 and 2:1
@@ -52,7 +52,7 @@ export function writeCr3(value: u64): i32 {
   // The fast TLB has no PCID tags: any CR3 write flushes it (flushing more is always
   // allowed). The architectural TLB keeps other PCIDs' entries and honours the bit-63 hint.
   fastFlushAll();
-  if (!noFlush) archFlushWhere(KEEP_GLOBALS | ONLY_PCID, currentPcid);
+  if (!noFlush) archFlushWhere(KEEP_GLOBALS | ONLY_ASID, currentPcid);
   return 0;
 }
 
@@ -111,7 +111,7 @@ export function invlpg(va: u64): void {
   if (ia32e && !isCanonical(va, mode == MODE_5LEVEL)) return;
   const a = ia32e ? va : va & 0xffffffff;
   fastFlushPage(a);
-  archFlushPage(a, ONLY_PCID, currentPcid);
+  archFlushPage(a, ONLY_ASID, currentPcid);
 }
 
 /** INVPCID types 0-3. #GP(0) for a bad type, a non-canonical type-0 address, or a PCID ≠ 0 without PCIDE (types 0, 1). */
@@ -122,10 +122,10 @@ export function invpcid(type: u32, pcid: u32, va: u64): i32 {
   if (type == 0) {
     if (ia32e && !isCanonical(va, mode == MODE_5LEVEL)) return failGp(va, 0);
     fastFlushPage(va);
-    archFlushPage(va, KEEP_GLOBALS | ONLY_PCID, pcid);
+    archFlushPage(va, KEEP_GLOBALS | ONLY_ASID, pcid);
   } else if (type == 1) {
     fastFlushAll();
-    archFlushWhere(KEEP_GLOBALS | ONLY_PCID, pcid);
+    archFlushWhere(KEEP_GLOBALS | ONLY_ASID, pcid);
   } else if (type == 2) {
     flushAll();
   } else {
