@@ -4,7 +4,7 @@
 // remap_is_valid's rules, move_vma with move_page_tables. An old length of 0 duplicates
 // a shared mapping (the "duplicate shm area" case); a private one is EINVAL.
 import type { Process } from "./process.js";
-import { forEachPte } from "./mm.js";
+import { forEachPte, mergeable } from "./mm.js";
 import { frameOf } from "./pte.js";
 import {
   EFAULT, EINVAL, ENOMEM, KernelError, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
@@ -63,8 +63,10 @@ function mremapAt(p: Process, v: Vma, addr: bigint, oldLen: bigint, newLen: bigi
   const delta = newLen - oldLen;
   if (v.end - addr === oldLen && expandable(p, v, delta)) {
     if (v.flags & VM_ACCOUNT) p.kernel.chargeCommit(delta / PAGE_SIZE, "mremap");
+    // vma_merge_extend: the VMA is the merge's prev; only the VMA after it may be absorbed, never the one before.
     v.end += delta;
-    mm.mergeAround(mm.indexAfter(v.start));
+    const i = mm.indexAfter(v.start), next = mm.vmas[i + 1];
+    if (next && mergeable(v, next)) { v.end = next.end; mm.vmas.splice(i + 1, 1); }
     mm.trackPeak();
     return addr;
   }

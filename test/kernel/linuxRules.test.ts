@@ -170,6 +170,33 @@ describe("merging (vma_merge_new_range, vma_modify: is_mergeable_vma, can_vma_me
   });
 });
 
+describe("mremap (mremap_at, vma_merge_extend, move_vma)", () => {
+  test("vma_merge_extend: growing in place absorbs a matching VMA after it, never the one before (the heap grown by mremap stays apart from the bss)", async () => {
+    const { k, p } = await ls();
+    const s = p.brk(0);
+    p.brk(s + 0x1000n);
+    expect(p.mremap(s, 0x1000, 0x2000)).toBe(s);                          // in place: the page after is free
+    expect(lineAt(k, p, 0x555555579000n)[0]!.split(" ")[0]).toBe(`555555579000-${s.toString(16)}`);
+    expect(lineAt(k, p, s)[0]!.split(" ")[0]).toBe(`${s.toString(16)}-${(s + 0x2000n).toString(16)}`);
+    const x = 0x48000000n;
+    p.mmap(x, 0x1000, RW, ANON | MAP_FIXED);
+    p.mmap(x + 0x2000n, 0x1000, RW, ANON | MAP_FIXED);                   // vm_pgoff = its page number: lines up after x's growth
+    expect(p.mremap(x, 0x1000, 0x2000)).toBe(x);
+    expect(lineAt(k, p, x)[0]!.split(" ")[0]).toBe("48000000-48003000");
+  });
+
+  test("mremap_at: without MREMAP_MAYMOVE a blocked growth is ENOMEM; with it the VMA moves top-down and the old range is gone", async () => {
+    const { k, p } = await ls();
+    const x = 0x49000000n;
+    p.mmap(x, 0x1000, RW, ANON | MAP_FIXED);
+    p.mmap(x + PAGE, 0x1000, PROT_READ, ANON | MAP_FIXED);
+    expect(() => p.mremap(x, 0x1000, 0x2000)).toThrow(expect.objectContaining({ errno: 12 }));
+    const top = lowestTopVma(p);
+    expect(p.mremap(x, 0x1000, 0x2000, MREMAP_MAYMOVE)).toBe(top - 0x2000n);
+    expect(lineAt(k, p, x)).toEqual([]);
+  });
+});
+
 describe("brk (SYSCALL_DEFINE1(brk), do_brk_flags; load_elf_binary's start_brk)", () => {
   test("load_elf_binary: start_brk is the page-aligned end of the bss; brk(0) returns it", async () => {
     const { p } = await ls();
