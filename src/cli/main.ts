@@ -23,6 +23,8 @@ const COMMANDS: Record<string, { load: () => Promise<Loaded>; summary: string }>
     summary: "import a real /proc/PID/maps into a process and print its maps" },
   proc: { load: async () => { const m = await import("./kernel.js"); return { run: m.procCommand, help: m.PROC_HELP }; },
     summary: "run a scripted kernel scenario and print its /proc views" },
+  process: { load: async () => { const m = await import("./process.js"); return { run: m.processCommand, help: m.PROCESS_HELP }; },
+    summary: "replay a real process's memory syscalls through the kernel model: maps, --check, --steps" },
   conformance: { load: async () => { const m = await import("./conformance.js"); return { run: m.conformanceCommand, help: m.CONFORMANCE_HELP }; },
     summary: "replay the QEMU x86 conformance vectors and report disagreements" },
 };

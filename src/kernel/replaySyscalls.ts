@@ -43,6 +43,9 @@ export interface ReplayStep {
   error?: string;
   /** False only for a memory syscall whose return differs from Linux's. */
   matches: boolean;
+  /** What the stack faults before the call did (the stack grown to cover the recorded `sp`). */
+  faults: VmaChange[];
+  /** What the call itself did to the VMAs. */
   changes: VmaChange[];
 }
 
@@ -86,9 +89,15 @@ export class SyscallReplay {
     const rec = this.records[this.position++]!;
     const p = this.process;
     if (!p.alive) return null;
-    if (rec.name !== "exit_group" && rec.name !== "exit") this.growStack(rec.sp);
-    const before = this.lines();
-    const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true, changes: [] };
+    let before = this.lines();
+    let faults: VmaChange[] = [];
+    if (rec.name !== "exit_group" && rec.name !== "exit" && this.growStack(rec.sp)) {
+      const grown = this.lines();
+      faults = diffVmas(before, grown);
+      before = grown;
+    }
+    const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true,
+      faults, changes: [] };
     if (rec.mm !== 0) {
       this.memoryCalls++;
       if (!MEMORY_SYSCALLS.has(rec.name)) {
@@ -195,10 +204,11 @@ export class SyscallReplay {
    * the syscall pushed its return address there), so the stack covers it. A write at `sp`
    * through the MMU: the model's fault path grows [stack] as expand_downwards would.
    */
-  private growStack(sp: bigint): void {
+  private growStack(sp: bigint): boolean {
     const v = this.process.mm.vmas[this.process.mm.indexAfter(sp)];
-    if (v && v.start <= sp) return;                               // already mapped: no fault
+    if (v && v.start <= sp) return false;                         // already mapped: no fault
     this.process.touch(sp, 1, "write");
+    return true;
   }
 
   private lines(): VmaLine[] {

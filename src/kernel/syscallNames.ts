@@ -39,6 +39,8 @@ function mapFlags(v: bigint): string {
 /** The call with its arguments decoded (unknown calls: hex arguments). */
 export function describeCall(r: SyscallRecord): string {
   const a = r.args;
+  const arity: Record<string, number> = { mmap: 6, mprotect: 3, pkey_mprotect: 4, mremap: 4, madvise: 3, close: 1, dup: 1, openat: 3 };
+  if (a.length < (arity[r.name] ?? 0)) return `${r.name}(${a.map(hex).join(", ")})`;
   const args: string[] = (() => {
     switch (r.name) {
       case "mmap": return [hex(a[0]!), hex(a[1]!), prot(a[2]!), mapFlags(a[3]!), int(a[4]!), hex(a[5]!)];
@@ -49,7 +51,7 @@ export function describeCall(r: SyscallRecord): string {
       case "openat": return [int(a[0]!), JSON.stringify(r.path ?? hex(a[1]!)), ...a.slice(2).map(hex)];
       default: return a.map(hex);
     }
-  })().filter((s) => s !== undefined);
+  })();
   return `${r.name}(${args.join(", ")})`;
 }
 
