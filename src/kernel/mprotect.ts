@@ -1,14 +1,12 @@
-// mprotect(2) (mm/mprotect.c do_mprotect_pkey, mprotect_fixup) and madvise(2)
-// (mm/madvise.c do_madvise, madvise_walk_vmas). Argument errors change nothing. Like
-// Linux, both then work VMA by VMA: mprotect stops at the first hole (ENOMEM) or refused
-// VMA (EACCES) with the VMAs before it already changed; madvise skips holes, does the rest
-// and then reports ENOMEM.
+// mprotect(2) (mm/mprotect.c do_mprotect_pkey, mprotect_fixup). Argument errors change
+// nothing. Like Linux, it then works VMA by VMA and stops at the first hole (ENOMEM) or
+// refused VMA (EACCES) with the VMAs before it already changed. (madvise: madvise.ts.)
 import type { Process } from "./process.js";
 import { FrameUse } from "./frames.js";
 import { frameOf, PTE_SW_PROTNONE } from "./pte.js";
 import { forEachPte } from "./mm.js";
 import {
-  EACCES, EINVAL, ENOMEM, KernelError, MADV_DONTNEED, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM,
+  EACCES, EINVAL, ENOMEM, KernelError, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM,
   PROT_WRITE,
 } from "./constants.js";
 import {
@@ -95,32 +93,4 @@ function rewritePtes(p: Process, v: Vma): void {
     t.set(pa, nlo >>> 0, (v.flags & VM_EXEC) ? 0 : b.XD_HI);
     k.flushPage(p.mm, vpn);
   });
-}
-
-/** madvise(2) with checked arguments: MADV_DONTNEED zaps the pages; the next touch faults them in again. */
-export function doMadvise(p: Process, startIn: bigint, lenIn: bigint, advice: number): void {
-  const mm = p.mm;
-  if (advice !== MADV_DONTNEED) throw new KernelError(EINVAL, `madvise: advice ${advice} is not modelled (only MADV_DONTNEED)`);
-  if (startIn & IN_PAGE) throw new KernelError(EINVAL, `madvise: address ${hex(startIn)} is not page aligned`);
-  const len = pageAlign(lenIn);
-  if (lenIn !== 0n && len === 0n) throw new KernelError(EINVAL, `madvise: length ${hex(lenIn)} overflows when rounded up`);
-  const end = startIn + len;
-  if (end > U64_MAX) throw new KernelError(EINVAL, `madvise: range ${hex(startIn)}+${hex(lenIn)} wraps past 2^64`);
-  if (end === startIn) return;
-  let start = startIn, hole = false;
-  for (;;) {
-    const v = mm.vmas[mm.indexAfter(start)];
-    if (!v) throw new KernelError(ENOMEM, `madvise: ${hex(start)}-${hex(end)} is not mapped`);
-    if (start < v.start) {
-      hole = true;
-      start = v.start;
-      if (start >= end) break;
-    }
-    const tmp = v.end < end ? v.end : end;
-    if (v.flags & (VM_LOCKED | VM_PFNMAP)) throw new KernelError(EINVAL, `madvise: MADV_DONTNEED on a locked or PFN mapping at ${hex(v.start)}`);
-    p.zap(start, tmp);
-    start = tmp;
-    if (start >= end) break;
-  }
-  if (hole) throw new KernelError(ENOMEM, `madvise: part of ${hex(startIn)}-${hex(end)} is not mapped`);
 }

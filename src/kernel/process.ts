@@ -12,7 +12,8 @@ import { ArgumentError, EFAULT, ESRCH, KernelError, SegmentationFault } from "./
 import { PAGE_SIZE, VM_ACCOUNT, VM_DONTCOPY, VM_SHARED, type VmaFile } from "./vma.js";
 import { access as accessArg, bytes, count, int32, mappedFile, u64 } from "./args.js";
 import { doBrk, doMmap, doMunmap } from "./mmap.js";
-import { doMadvise, doMprotect } from "./mprotect.js";
+import { doMprotect } from "./mprotect.js";
+import { doMadvise } from "./madvise.js";
 import { doMremap } from "./mremap.js";
 
 /** A file an mmap can map: its content, and whether it was opened for writing (MAP_SHARED + PROT_WRITE needs it). */
@@ -73,7 +74,11 @@ export class Process {
       u64("mremap", "newLength", newLength), int32("mremap", "flags", flags), u64("mremap", "newAddr", newAddr));
   }
 
-  /** madvise(2): MADV_DONTNEED drops the pages; the next touch faults them in again (zero or from the file). */
+  /**
+   * madvise(2): MADV_DONTNEED drops the pages (the next touch faults them in again, zero or
+   * from the file); the advice that sets vm_flags (MADV_HUGEPAGE, MADV_DONTFORK, ...) splits and
+   * merges VMAs as mprotect does; the rest is accepted (madvise.ts).
+   */
   madvise(addr: number | bigint, length: number | bigint, advice: number): void {
     this.live("madvise");
     doMadvise(this, u64("madvise", "addr", addr), u64("madvise", "length", length), int32("madvise", "advice", advice));

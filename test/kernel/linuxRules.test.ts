@@ -8,7 +8,7 @@ import { describe, expect, test } from "vitest";
 import { Kernel } from "../../src/kernel/kernel.js";
 import type { MappedFile, Process } from "../../src/kernel/process.js";
 import {
-  EEXIST, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_PRIVATE, MAP_STACK, MREMAP_FIXED,
+  EEXIST, MADV_DONTDUMP, MADV_DONTFORK, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_WILLNEED, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_PRIVATE, MAP_STACK, MREMAP_FIXED,
   MREMAP_MAYMOVE, PROT_READ, PROT_WRITE, SegmentationFault,
 } from "../../src/kernel/constants.js";
 import { FIXTURES } from "../helpers/fixtures.js";
@@ -194,6 +194,38 @@ describe("mremap (mremap_at, vma_merge_extend, move_vma)", () => {
     const top = lowestTopVma(p);
     expect(p.mremap(x, 0x1000, 0x2000, MREMAP_MAYMOVE)).toBe(top - 0x2000n);
     expect(lineAt(k, p, x)).toEqual([]);
+  });
+});
+
+describe("madvise (madvise_vma_behavior, madvise_update_vma)", () => {
+  test("hugepage_madvise: MADV_HUGEPAGE / MADV_NOHUGEPAGE split the range off with hg / nh, and merge back when undone", async () => {
+    const { k, p } = await ls();
+    const x = 0x58000000n;
+    p.mmap(x, 0x4000, RW, ANON | MAP_FIXED);
+    p.madvise(x + PAGE, 0x1000, MADV_HUGEPAGE);
+    p.madvise(x + 2n * PAGE, 0x1000, MADV_NOHUGEPAGE);
+    const ranges = () => maps(k, p).split("\n").filter((l) => l.startsWith("5800")).map((l) => l.split(" ")[0]);
+    expect(ranges()).toEqual(["58000000-58001000", "58001000-58002000", "58002000-58003000", "58003000-58004000"]);
+    expect(vmFlagsAt(k, p, x + PAGE)).toBe("rd wr mr mw me ac hg ");
+    expect(vmFlagsAt(k, p, x + 2n * PAGE)).toBe("rd wr mr mw me ac nh ");
+    // MADV_NOHUGEPAGE over the hg page: now both say nh and merge; MADV_DONTFORK adds dc.
+    p.madvise(x + PAGE, 0x1000, MADV_NOHUGEPAGE);
+    expect(ranges()).toEqual(["58000000-58001000", "58001000-58003000", "58003000-58004000"]);
+    p.madvise(x, 0x4000, MADV_DONTFORK);
+    expect(vmFlagsAt(k, p, x)).toBe("rd wr mr mw me dc ac ");
+  });
+
+  test("madvise_walk_vmas: holes are skipped and reported as ENOMEM after the rest is advised; unknown advice is EINVAL first", async () => {
+    const { k, p } = await ls();
+    const x = 0x59000000n;
+    p.mmap(x, 0x1000, RW, ANON | MAP_FIXED);
+    p.mmap(x + 2n * PAGE, 0x1000, RW, ANON | MAP_FIXED);
+    expect(() => p.madvise(x, 0x3000, MADV_DONTDUMP)).toThrow(expect.objectContaining({ errno: 12 }));
+    expect(vmFlagsAt(k, p, x)).toBe("rd wr mr mw me ac dd ");
+    expect(vmFlagsAt(k, p, x + 2n * PAGE)).toBe("rd wr mr mw me ac dd ");
+    expect(() => p.madvise(x + 1n, 0x1000, 999)).toThrow(expect.objectContaining({ errno: 22 }));
+    p.madvise(x, 0x1000, MADV_WILLNEED);                                 // accepted, no VMA change
+    expect(vmFlagsAt(k, p, x)).toBe("rd wr mr mw me ac dd ");
   });
 });
 

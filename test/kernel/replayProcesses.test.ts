@@ -26,6 +26,18 @@ function splitStack(maps: string): { start: bigint | null; masked: string } {
   return { start, masked };
 }
 
+/** "END VmFlags: …" per smaps entry (the end address names the VMA; the [stack] start is not compared). */
+function vmFlagsLines(smaps: string): string[] {
+  const out: string[] = [];
+  let end = "";
+  for (const l of smaps.split("\n")) {
+    const m = /^[0-9a-f]+-([0-9a-f]+) /.exec(l);
+    if (m) end = m[1]!;
+    else if (l.startsWith("VmFlags:")) out.push(`${end} ${l}`);
+  }
+  return out;
+}
+
 function expectSameMaps(model: string, linux: string, what: string): void {
   const m = splitStack(model), l = splitStack(linux);
   expect(m.masked, what).toBe(l.masked);
@@ -59,5 +71,7 @@ describe.each(NAMES)("%s: replayed through the model's syscalls", (name) => {
     expect(r.memoryCalls).toBe(r.records.filter((x) => x.mm !== 0).length);
     expectSameMaps(r.maps(), read(`${name}.final.maps`), `${name} final`);
     expect(compared).toBe(snapshots.length);
+    // The hidden vm_flags too: each VMA's smaps VmFlags line (ac, nr, nh, gd, pf, io, de, dd...) is Linux's.
+    expect(vmFlagsLines(k.procfs.read(`/proc/${r.process.pid}/smaps`) as string)).toEqual(vmFlagsLines(read(`${name}.final.smaps`)));
   });
 });
