@@ -22,9 +22,13 @@ import type { Vma, VmaFile } from "./vma.js";
 /** One VMA as maps prints it (no newline), with its range for the diff. */
 export interface VmaLine { start: bigint; end: bigint; line: string }
 
-/** What a step did to the VMAs: `before` became `after` (either side may be empty). */
+/**
+ * What a step did to the VMAs: `before` became `after` (either side may be empty). A new
+ * range that extended an existing VMA is "merged" (Linux merges the new range into it);
+ * the stack extended by a fault is "grown".
+ */
 export interface VmaChange {
-  kind: "created" | "removed" | "split" | "merged" | "changed";
+  kind: "created" | "removed" | "split" | "merged" | "changed" | "grown";
   before: VmaLine[];
   after: VmaLine[];
 }
@@ -93,7 +97,7 @@ export class SyscallReplay {
     let faults: VmaChange[] = [];
     if (rec.name !== "exit_group" && rec.name !== "exit" && this.growStack(rec.sp)) {
       const grown = this.lines();
-      faults = diffVmas(before, grown);
+      faults = diffVmas(before, grown).map((c) => (c.kind === "merged" ? { ...c, kind: "grown" as const } : c));
       before = grown;
     }
     const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true,

@@ -105,7 +105,7 @@ describe("SyscallReplay: files, fds and steps", () => {
     const s = r.step()!;
     expect(s.matches).toBe(true);
     expect(s.faults).toHaveLength(1);
-    expect(s.faults[0]!.kind).toBe("changed");
+    expect(s.faults[0]!.kind).toBe("grown");
     expect(s.faults[0]!.after[0]!.line).toMatch(/^7ffffffdd000-7ffffffff000 rw-p 00000000 00:00 0 +\[stack\]$/);
     expect(s.changes).toEqual([]);
   });
