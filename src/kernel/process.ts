@@ -14,6 +14,7 @@ import { access as accessArg, bytes, count, int32, mappedFile, u64 } from "./arg
 import { doBrk, doMmap, doMunmap } from "./mmap.js";
 import { doMprotect } from "./mprotect.js";
 import { doMadvise } from "./madvise.js";
+import { doMsync } from "./msync.js";
 import { doMremap } from "./mremap.js";
 
 /** A file an mmap can map: its content, and whether it was opened for writing (MAP_SHARED + PROT_WRITE needs it). */
@@ -82,6 +83,12 @@ export class Process {
   madvise(addr: number | bigint, length: number | bigint, advice: number): void {
     this.live("madvise");
     doMadvise(this, u64("madvise", "addr", addr), u64("madvise", "length", length), int32("madvise", "advice", advice));
+  }
+
+  /** msync(2): Linux's checks and answer; no VMA changes (the model's files have no backing store). */
+  msync(addr: number | bigint, length: number | bigint, flags: number): void {
+    this.live("msync");
+    doMsync(this, u64("msync", "addr", addr), u64("msync", "length", length), int32("msync", "flags", flags));
   }
 
   /** @internal Remove [start, end) from the address space: split, zap the PTEs, drop the VMAs. */

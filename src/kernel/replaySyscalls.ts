@@ -56,7 +56,9 @@ export interface ReplayStep {
 /** open flags' access mode (O_ACCMODE): O_RDONLY 0, O_WRONLY 1, O_RDWR 2. */
 const O_ACCMODE = 3;
 const CLOSE_RANGE_CLOEXEC = 4;
-const MEMORY_SYSCALLS = new Set(["mmap", "munmap", "mprotect", "brk", "mremap", "madvise"]);
+const MEMORY_SYSCALLS = new Set(["mmap", "munmap", "mprotect", "brk", "mremap", "madvise", "msync", "pkey_mprotect"]);
+/** pkey_mprotect with pkey -1 is mprotect (mm/mprotect.c); other keys need PKU, which is not modelled. */
+const NO_PKEY = -1;
 const int32 = (a: bigint | undefined) => Number(BigInt.asIntN(32, a ?? 0n));
 
 /** An open file description: the mmaps through it share one MappedFile (Linux's struct file). */
@@ -152,6 +154,11 @@ export class SyscallReplay {
       case "munmap": p.munmap(arg(0), arg(1)); return 0n;
       case "mprotect": p.mprotect(arg(0), arg(1), int32(arg(2))); return 0n;
       case "brk": return p.brk(arg(0));
+      case "msync": p.msync(arg(0), arg(1), int32(arg(2))); return 0n;
+      case "pkey_mprotect":
+        if (int32(arg(3)) !== NO_PKEY) throw new KernelError(22, `pkey_mprotect: protection key ${int32(arg(3))} (PKU is not modelled)`);
+        p.mprotect(arg(0), arg(1), int32(arg(2)));
+        return 0n;
       case "mremap": return p.mremap(arg(0), arg(1), arg(2), int32(arg(3)), a.length > 4 ? a[4]! : 0n);
       default: p.madvise(arg(0), arg(1), int32(arg(2))); return 0n;
     }

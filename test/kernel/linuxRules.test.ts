@@ -12,6 +12,7 @@ import {
   MREMAP_MAYMOVE, PROT_READ, PROT_WRITE, SegmentationFault,
 } from "../../src/kernel/constants.js";
 import { FIXTURES } from "../helpers/fixtures.js";
+import { MS_ASYNC, MS_SYNC } from "../../src/kernel/msync.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS, PAGE = 0x1000n, MiB = 1n << 20n, PMD = 2n * MiB;
 const INITIAL = readFileSync(FIXTURES + "processes/ls.initial.maps", "latin1");
@@ -226,6 +227,24 @@ describe("madvise (madvise_vma_behavior, madvise_update_vma)", () => {
     expect(() => p.madvise(x + 1n, 0x1000, 999)).toThrow(expect.objectContaining({ errno: 22 }));
     p.madvise(x, 0x1000, MADV_WILLNEED);                                 // accepted, no VMA change
     expect(vmFlagsAt(k, p, x)).toBe("rd wr mr mw me ac dd ");
+  });
+});
+
+describe("msync (mm/msync.c)", () => {
+  test("SYSCALL_DEFINE3(msync): bad flags EINVAL; a hole is ENOMEM at once with MS_ASYNC, after the rest with MS_SYNC; no VMA changes", async () => {
+    const { k, p } = await ls();
+    const x = 0x5a000000n;
+    p.mmap(x, 0x1000, RW, ANON | MAP_FIXED);
+    p.mmap(x + 2n * PAGE, 0x1000, RW, ANON | MAP_FIXED);
+    const before = maps(k, p);
+    p.msync(x, 0x1000, MS_SYNC);
+    expect(() => p.msync(x, 0x1000, MS_SYNC | MS_ASYNC)).toThrow(expect.objectContaining({ errno: 22 }));
+    expect(() => p.msync(x, 0x1000, 8)).toThrow(expect.objectContaining({ errno: 22 }));
+    expect(() => p.msync(x + 1n, 0x1000, MS_SYNC)).toThrow(expect.objectContaining({ errno: 22 }));
+    expect(() => p.msync(x, 0x3000, MS_ASYNC)).toThrow(expect.objectContaining({ errno: 12 }));
+    expect(() => p.msync(x, 0x3000, MS_SYNC)).toThrow(expect.objectContaining({ errno: 12 }));
+    p.msync(x, 0, MS_SYNC);
+    expect(maps(k, p)).toBe(before);
   });
 });
 
