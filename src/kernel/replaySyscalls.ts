@@ -56,6 +56,8 @@ export interface ReplayStep {
 /** open flags' access mode (O_ACCMODE): O_RDONLY 0, O_WRONLY 1, O_RDWR 2. */
 const O_ACCMODE = 3;
 const CLOSE_RANGE_CLOEXEC = 4;
+/** clone's CLONE_VM: the child shares the address space (a thread, or vfork). */
+const CLONE_VM = 0x100;
 const MEMORY_SYSCALLS = new Set(["mmap", "munmap", "mprotect", "brk", "mremap", "madvise", "msync", "pkey_mprotect"]);
 /** pkey_mprotect with pkey -1 is mprotect (mm/mprotect.c); other keys need PKU, which is not modelled. */
 const NO_PKEY = -1;
@@ -72,6 +74,8 @@ export class SyscallReplay {
   /** Memory syscalls replayed so far. */
   memoryCalls = 0;
   private readonly fds = new Map<number, OpenFile>();
+  /** Tasks by tid other than the replayed process's own: its threads, forked children (null once they exec). */
+  private readonly tasks = new Map<number, Process | null>();
 
   /**
    * `initialMaps`: /proc/PID/maps right after execve; `log`: the syscalls.jsonl text or
@@ -89,21 +93,42 @@ export class SyscallReplay {
   /** /proc/PID/maps of the process now. */
   maps(): string { return this.kernel.procfs.read(`/proc/${this.process.pid}/maps`) as string; }
 
+  /**
+   * The process a record belongs to: the replayed one, a child it forked (without
+   * CLONE_VM: a copy made by the model's fork), or null for a child that has since exec'd
+   * another program (its layout is not in the log). Threads (CLONE_VM) share their parent's.
+   */
+  private processOf(rec: SyscallRecord): Process | null {
+    if (rec.tid === undefined) return this.process;
+    const p = this.tasks.get(rec.tid);
+    return p === undefined ? this.process : p;
+  }
+
+  /** Does this record end the replayed process (exit_group of any of its threads; exit when threads are not recorded)? */
+  private endsMain(rec: SyscallRecord): boolean {
+    if (rec.name !== "exit_group" && !(rec.name === "exit" && rec.tid === undefined)) return false;
+    return this.processOf(rec) === this.process;
+  }
+
   /** Replay the next record; null when the log is done or the process has exited. */
   step(): ReplayStep | null {
-    if (this.done) return null;
+    if (this.done || !this.process.alive) return null;
     const rec = this.records[this.position++]!;
-    const p = this.process;
-    if (!p.alive) return null;
-    let before = this.lines();
-    let faults: VmaChange[] = [];
-    if (rec.name !== "exit_group" && rec.name !== "exit" && this.growStack(rec.sp)) {
+    const p = this.processOf(rec);
+    const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true,
+      faults: [], changes: [] };
+    if (p === null || (p !== this.process && !p.alive)) {
+      // Another program (a child after execve): nothing of it can be replayed.
+      if (rec.mm !== 0) { this.memoryCalls++; out.notModelled = true; out.matches = false; }
+      return out;
+    }
+    const mine = p === this.process;
+    let before = mine ? this.lines() : [];
+    if (rec.name !== "exit_group" && rec.name !== "exit" && this.growStack(p, rec.sp) && mine) {
       const grown = this.lines();
-      faults = diffVmas(before, grown).map((c) => (c.kind === "merged" ? { ...c, kind: "grown" as const } : c));
+      out.faults = diffVmas(before, grown).map((c) => (c.kind === "merged" ? { ...c, kind: "grown" as const } : c));
       before = grown;
     }
-    const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true,
-      faults, changes: [] };
     if (rec.mm !== 0) {
       this.memoryCalls++;
       if (!MEMORY_SYSCALLS.has(rec.name)) {
@@ -111,7 +136,7 @@ export class SyscallReplay {
         out.matches = false;
       } else {
         try {
-          out.model = this.memoryCall(rec);
+          out.model = this.memoryCall(p, rec);
         } catch (e) {
           if (!(e instanceof KernelError)) throw e;
           out.model = -BigInt(e.errno);
@@ -120,9 +145,9 @@ export class SyscallReplay {
         out.matches = out.model === rec.ret;
       }
     } else {
-      this.auxiliary(rec);
+      this.auxiliary(p, rec);
     }
-    out.changes = diffVmas(before, this.lines());
+    if (mine) out.changes = diffVmas(before, this.lines());
     return out;
   }
 
@@ -130,8 +155,7 @@ export class SyscallReplay {
   run(k?: number): ReplayStep[] {
     const steps: ReplayStep[] = [];
     while (!this.done && (k === undefined || this.memoryCalls < k)) {
-      const next = this.records[this.position]!;
-      if (k === undefined && (next.name === "exit_group" || next.name === "exit")) break;
+      if (k === undefined && this.endsMain(this.records[this.position]!)) break;
       const s = this.step();
       if (s === null) break;
       steps.push(s);
@@ -139,8 +163,8 @@ export class SyscallReplay {
     return steps;
   }
 
-  private memoryCall(rec: SyscallRecord): bigint {
-    const p = this.process, a = rec.args;
+  private memoryCall(p: Process, rec: SyscallRecord): bigint {
+    const a = rec.args;
     const arg = (i: number): bigint => {
       if (i >= a.length) throw new KernelError(22, `${rec.name}: the log has ${a.length} arguments, not ${i + 1} (line ${rec.line})`);
       return a[i]!;
@@ -181,11 +205,29 @@ export class SyscallReplay {
     return of.mapped;
   }
 
-  /** open/close/dup: keep the fd table (which open file each fd is). Other auxiliary calls change no VMA. */
-  private auxiliary(rec: SyscallRecord): void {
+  /**
+   * open/close/dup keep the fd table (which open file each fd is; one table for every
+   * task: a forked child's own opens and closes are not told apart). clone/fork/vfork make
+   * the child's task (a thread shares the process, a fork gets the model's copy), execve in
+   * a child leaves its later records unreplayable, exit_group of a child ends it.
+   */
+  private auxiliary(p: Process, rec: SyscallRecord): void {
     const ret = rec.ret, a = rec.args;
     const ok = ret !== null && ret >= 0n;
     switch (rec.name) {
+      case "clone": case "clone3": case "fork": case "vfork": {
+        if (!ok || ret === 0n) return;
+        const flags = rec.name === "clone" ? Number(BigInt.asUintN(32, a[0] ?? 0n)) : rec.name === "clone3" ? Number(rec.cloneFlags ?? 0n)
+          : rec.name === "vfork" ? CLONE_VM : 0;
+        this.tasks.set(Number(ret), flags & CLONE_VM ? p : p.fork());
+        return;
+      }
+      case "execve": case "execveat":
+        if (ok && rec.tid !== undefined && p !== this.process) this.tasks.set(rec.tid, null);
+        return;
+      case "exit_group":
+        if (p !== this.process && p.alive) p.exit();
+        return;
       case "openat": case "open": case "openat2": case "memfd_create": {
         if (!ok) return;
         const flags = rec.name === "openat" ? a[2] : rec.name === "open" ? a[1] : undefined;
@@ -215,10 +257,10 @@ export class SyscallReplay {
    * the syscall pushed its return address there), so the stack covers it. A write at `sp`
    * through the MMU: the model's fault path grows [stack] as expand_downwards would.
    */
-  private growStack(sp: bigint): boolean {
-    const v = this.process.mm.vmas[this.process.mm.indexAfter(sp)];
+  private growStack(p: Process, sp: bigint): boolean {
+    const v = p.mm.vmas[p.mm.indexAfter(sp)];
     if (v && v.start <= sp) return false;                         // already mapped: no fault
-    this.process.touch(sp, 1, "write");
+    p.touch(sp, 1, "write");
     return true;
   }
 

@@ -24,6 +24,8 @@ export interface SyscallRecord {
   file?: { path: string; dev: string; ino: bigint; size?: bigint; mode?: string };
   /** openat/open/execve: the path the program passed. */
   path?: string;
+  /** clone3: the flags of its struct clone_args. */
+  cloneFlags?: bigint;
 }
 
 export class SyscallLogError extends Error {
@@ -75,6 +77,9 @@ export function parseSyscallLine(src: string, line: number): SyscallRecord {
   if (rec.name === "") throw new SyscallLogError(line, "name", "is empty");
   if (r.tid !== undefined) rec.tid = whole(line, "tid", r.tid);
   if (r.path !== undefined) rec.path = text(line, "path", r.path);
+  if (r.clone_flags !== undefined) {
+    rec.cloneFlags = typeof r.clone_flags === "number" ? BigInt(whole(line, "clone_flags", r.clone_flags)) : hex(line, "clone_flags", r.clone_flags);
+  }
   if (r.file !== undefined) {
     const f = r.file as Record<string, unknown>;
     if (f === null || typeof f !== "object" || Array.isArray(f)) throw new SyscallLogError(line, "file", "is not an object");

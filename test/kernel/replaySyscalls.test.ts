@@ -111,6 +111,30 @@ describe("SyscallReplay: files, fds and steps", () => {
   });
 });
 
+describe("SyscallReplay: threads and children (logs with tid)", () => {
+  test("a thread's calls change the process; a forked child's change its own copy; after its execve they are not replayable; run() stops at the process's exit_group only", async () => {
+    const t = (tid: number, o: object) => JSON.stringify({ i: n++, sp: SP, ret: "0x0", ...o, tid });
+    const anon = (mm: number, addr: string, ret: string) => ({ mm, name: "mmap", nr: 9, args: [addr, "0x1000", "0x3", "0x32", "0xffffffff", "0x0"], ret });
+    const r = await replay([
+      t(100, { mm: 0, name: "clone", nr: 56, args: ["0x3d0f00", "0x0", "0x0", "0x0", "0x0"], ret: "0x65" }),   // CLONE_VM|...: thread 101
+      t(101, anon(1, "0x61000000", "0x61000000")),
+      t(101, { mm: 0, name: "exit", nr: 60, args: ["0x0"], ret: null }),
+      t(100, { mm: 0, name: "clone", nr: 56, args: ["0x1200011", "0x0", "0x0", "0x0", "0x0"], ret: "0x66" }),  // fork: child 102
+      t(102, anon(2, "0x62000000", "0x62000000")),
+      t(102, { mm: 0, name: "execve", nr: 59, args: ["0x0", "0x0", "0x0"], ret: "0x0" }),
+      t(102, anon(3, "0x63000000", "0x63000000")),
+      t(102, { mm: 0, name: "exit_group", nr: 231, args: ["0x0"], ret: null }),
+      t(100, anon(4, "0x64000000", "0x64000000")),
+      t(100, { mm: 0, name: "exit_group", nr: 231, args: ["0x0"], ret: null }),
+    ]);
+    const steps = r.run().filter((x) => x.record.mm !== 0);
+    expect(steps.map((x) => [x.record.mm, x.matches, x.notModelled])).toEqual([[1, true, false], [2, true, false], [3, false, true], [4, true, false]]);
+    expect(r.records[r.position]!.name).toBe("exit_group");
+    const starts = r.maps().split("\n").filter((l) => /^6[1-4]/.test(l)).map((l) => l.slice(0, 8));
+    expect(starts).toEqual(["61000000", "64000000"]);                    // the child's mapping is in its copy only
+  });
+});
+
 describe("diffVmas: what a step did to the VMAs", () => {
   const l = (start: number, end: number, tag = "") => ({ start: BigInt(start), end: BigInt(end), line: `${start}-${end}${tag}` }) as VmaLine;
   test("created, removed, split, merged, changed", () => {
