@@ -13,7 +13,7 @@
 // Linux's at least did (the lowest page touched between two syscalls is not in the log).
 import type { Kernel } from "./kernel.js";
 import type { MappedFile, Process } from "./process.js";
-import { KernelError, MAP_ANONYMOUS } from "./constants.js";
+import { KernelError, MAP_ANONYMOUS, SegmentationFault } from "./constants.js";
 import { parseSyscallLog, type SyscallRecord } from "./syscallLog.js";
 import { describeCall } from "./syscallNames.js";
 import { mapsLine, makeDev } from "../views/maps.js";
@@ -260,7 +260,13 @@ export class SyscallReplay {
   private growStack(p: Process, sp: bigint): boolean {
     const v = p.mm.vmas[p.mm.indexAfter(sp)];
     if (v && v.start <= sp) return false;                         // already mapped: no fault
-    p.touch(sp, 1, "write");
+    try {
+      p.touch(sp, 1, "write");
+    } catch (e) {
+      // Not below a stack the model can grow (a thread's stack is an mmap): nothing to do.
+      if (e instanceof SegmentationFault) return false;
+      throw e;
+    }
     return true;
   }
 
