@@ -64,7 +64,7 @@ const NO_PKEY = -1;
 const int32 = (a: bigint | undefined) => Number(BigInt.asIntN(32, a ?? 0n));
 
 /** An open file description: the mmaps through it share one MappedFile (Linux's struct file). */
-interface OpenFile { path: string | null; accmode: number | null; mapped: MappedFile | null }
+interface OpenFile { path: string | null; accmode: number | null; mapped: MappedFile | null; memfd?: boolean }
 
 export class SyscallReplay {
   readonly process: Process;
@@ -201,6 +201,7 @@ export class SyscallReplay {
     // readlink of /proc/PID/fd/N says " (deleted)" after an unlinked file's path, as maps does.
     const deleted = f.path.endsWith(" (deleted)");
     of.mapped = { path: deleted ? f.path.slice(0, -" (deleted)".length) : f.path, dev, inode: f.ino, deleted };
+    if (of.memfd) of.mapped.shmem = true;                          // memfd_create: a shmem file
     if (of.accmode !== null) of.mapped.writable = of.accmode !== 0;
     return of.mapped;
   }
@@ -232,7 +233,7 @@ export class SyscallReplay {
         if (!ok) return;
         const flags = rec.name === "openat" ? a[2] : rec.name === "open" ? a[1] : undefined;
         this.fds.set(Number(ret), { path: rec.path ?? null, accmode: flags === undefined ? (rec.name === "memfd_create" ? 2 : null)
-          : Number(flags & BigInt(O_ACCMODE)), mapped: null });
+          : Number(flags & BigInt(O_ACCMODE)), mapped: null, memfd: rec.name === "memfd_create" });
         return;
       }
       case "close": if (ok) this.fds.delete(int32(a[0])); return;

@@ -139,9 +139,10 @@ function thpArea(mm: AddressSpace, addr: bigint, len: bigint, off: bigint, flags
 export interface AreaFor { file: VmaFile | null; pgoff: bigint; vmFlags: number }
 
 /**
- * __get_unmapped_area (mm/mmap.c): MAP_FIXED takes `addr` as it is. A regular file goes
- * through its get_unmapped_area, thp_get_unmapped_area (ext4, xfs...: THP alignment of
- * mappings that hold 2 MiB of aligned file offsets); shared anonymous memory through
+ * __get_unmapped_area (mm/mmap.c): MAP_FIXED takes `addr` as it is. A file on a block
+ * device goes through its get_unmapped_area, thp_get_unmapped_area (ext4, xfs...: THP
+ * alignment of mappings that hold 2 MiB of aligned file offsets); shmem files and shared
+ * anonymous memory through
  * shmem's (huge shmem is off: plain placement); private anonymous memory without a hint
  * and with a length that is a multiple of 2 MiB is THP aligned too
  * (thp_get_unmapped_area_vmflags); anything else is placed plainly. Then the range must
@@ -154,7 +155,9 @@ export function getUnmappedArea(mm: AddressSpace, addr: bigint, len: bigint, fla
   if (flags & MAP_FIXED) a = addr;
   else {
     const file = what.file;
-    const thp = file !== null ? file.shmem !== true : (flags & MAP_SHARED) === 0 && addr === 0n && len % PMD_SIZE === 0n;
+    // A file on a block device (major != 0: ext4, xfs...) has thp_get_unmapped_area; shmem
+    // (tmpfs, memfd, shared anonymous) and pseudo filesystems (major 0) place plainly.
+    const thp = file !== null ? file.shmem !== true && file.dev >= 1 << 20 : (flags & MAP_SHARED) === 0 && addr === 0n && len % PMD_SIZE === 0n;
     a = 0n;
     if (thp) a = thpArea(mm, addr, len, file !== null ? what.pgoff << 12n : 0n, flags, what.vmFlags);
     if (a === 0n) a = topDown(mm, addr, len, flags, what.vmFlags);

@@ -89,6 +89,11 @@ describe("placement (get_unmapped_area)", () => {
     expect(p.mm.vmas.some((v) => v.start === b + MiB)).toBe(true);
     const c = p.mmap(0, 3n * MiB, PROT_READ, MAP_PRIVATE, f, 0x100000); // [1 MiB, 4 MiB) holds [2, 4): aligned
     expect((c - 0x100000n) % PMD).toBe(0n);
+    // A shmem file (tmpfs, memfd) or one on a pseudo filesystem (device major 0) is placed plainly.
+    for (const g of [{ ...f, shmem: true }, { ...f, dev: 0x1a }]) {
+      const d = p.mmap(0, 4n * MiB, PROT_READ, MAP_PRIVATE, g, 0);
+      expect(p.mm.vmas.some((v) => v.start === d + 4n * MiB)).toBe(true);
+    }
   });
 
   test("mremap (vrm_set_new_addr): a move goes through __get_unmapped_area too: 4 MiB of anonymous memory lands THP aligned", async () => {
