@@ -27,4 +27,10 @@ export type { MappedFile } from "./kernel/process.js";
 export type { ProcessImage, ImageSegment } from "./kernel/spawn.js";
 export type { Vma, VmaFile, MmLayout } from "./kernel/vma.js";
 export * from "./kernel/constants.js";
+// Replaying a recorded process's syscalls (pure: the demo page steps through it).
+export { SyscallReplay, diffVmas } from "./kernel/replaySyscalls.js";
+export type { ReplayStep, VmaChange, VmaLine } from "./kernel/replaySyscalls.js";
+export { parseSyscallLog, parseSyscallLine, SyscallLogError } from "./kernel/syscallLog.js";
+export type { SyscallRecord } from "./kernel/syscallLog.js";
+export { describeCall, describeReturn } from "./kernel/syscallNames.js";
 export { renderMaps, parseMaps } from "./views/maps.js";

@@ -10,8 +10,3 @@ export { openTrace, TraceSourceError } from "./trace/source.js";
 export type { TraceSource, OpenedTrace } from "./trace/source.js";
 export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./arch/x86/conformance.js";
 export type { ConformanceSummary, VectorOutcome, X86Vector } from "./arch/x86/conformance.js";
-export { SyscallReplay, diffVmas } from "./kernel/replaySyscalls.js";
-export type { ReplayStep, VmaChange, VmaLine } from "./kernel/replaySyscalls.js";
-export { parseSyscallLog, parseSyscallLine, SyscallLogError } from "./kernel/syscallLog.js";
-export type { SyscallRecord } from "./kernel/syscallLog.js";
-export { describeCall, describeReturn } from "./kernel/syscallNames.js";
