@@ -72,7 +72,7 @@ export async function processCommand(args: string[], out: (line: string) => void
     if (values.steps) out(formatStep(s));
     if (values.check && !s.matches) {
       throw badInput(`${log} line ${s.record.line}: memory syscall #${s.record.mm} ${s.call}: Linux returned ${describeReturn(s.linux)}, ` +
-        (s.notModelled ? `the model does not implement ${s.record.name}` : `the model ${describeReturn(s.model)}${s.error ? ` (${s.error})` : ""}`));
+        (s.notModelled ? `the model cannot replay it (${s.error})` : `the model ${describeReturn(s.model)}${s.error ? ` (${s.error})` : ""}`));
     }
   }
   if (values.steps) out("");

@@ -41,7 +41,7 @@ export interface ReplayStep {
   linux: bigint | null;
   /** The model's return, or null for a call the model does not run (auxiliary, or not modelled). */
   model: bigint | null;
-  /** A memory syscall the model does not implement (msync, mlock...): it counts as a difference. */
+  /** A memory syscall the model cannot run (mlock..., or a child's after its execve; `error` says which): a difference. */
   notModelled: boolean;
   /** The model's error message when it returned -errno. */
   error?: string;
@@ -119,7 +119,10 @@ export class SyscallReplay {
       faults: [], changes: [] };
     if (p === null || (p !== this.process && !p.alive)) {
       // Another program (a child after execve): nothing of it can be replayed.
-      if (rec.mm !== 0) { this.memoryCalls++; out.notModelled = true; out.matches = false; }
+      if (rec.mm !== 0) {
+        this.memoryCalls++;
+        Object.assign(out, { notModelled: true, matches: false, error: `task ${rec.tid} runs another program since its execve (not in the log)` });
+      }
       return out;
     }
     const mine = p === this.process;
@@ -132,8 +135,7 @@ export class SyscallReplay {
     if (rec.mm !== 0) {
       this.memoryCalls++;
       if (!MEMORY_SYSCALLS.has(rec.name)) {
-        out.notModelled = true;
-        out.matches = false;
+        Object.assign(out, { notModelled: true, matches: false, error: `${rec.name} is not modelled` });
       } else {
         try {
           out.model = this.memoryCall(p, rec);
