@@ -10,7 +10,8 @@ import { ACC_KIND_MASK, ACC_FETCH, ACC_WRITE } from "./constants/access";
 import { ACC_SLOT_OFFSET, CNT_HITS, FAST_NEVER_OFFSET, RIGHTS_TABLE_OFFSET, TLB_DTLB, TLB_ITLB, TOT_TRANSLATIONS, TOTALS_BLOCK } from "./constants/layout";
 import { counterAddr } from "./counters";
 import { RIGHTS_RW, RIGHTS_US, RIGHTS_XD } from "./arch/x86/rights";
-import { currentPcid, ia32e, nxActive, pkeysActive, ramSize } from "./arch/x86/state";
+import { currentPcid, ia32e, nxActive, pkeysActive } from "./arch/x86/state";
+import { ramEnd } from "./ram";
 import {
   ARCH_DTLB, ARCH_ITLB, CLASS_4K, META_DIRTY, META_KEY_SHIFT, META_RW, META_US, META_XD, archClasses, archFindHit,
   frameAddr, lruClock, metaAddr, setLruClock, stampAddr,
@@ -95,7 +96,9 @@ if (META_RW >> META_TO_RIGHTS != RIGHTS_RW || META_US >> META_TO_RIGHTS != RIGHT
 /**
  * The PA of an L1 hit of a 4 KiB page in level `l` (a constant: two copies, iTLB and dTLB,
  * each with its geometry and addresses built in) that needs nothing but a stamp, or −1:
- * a miss, a large page, a fault, a store through a clean entry or a PA past RAM.
+ * a miss, a large page, a fault, a store through a clean entry or a PA past RAM (a 4 KiB
+ * entry was filled by a walk that found its frame inside RAM, above ramBase: one compare
+ * with the end suffices).
  */
 @inline function l1Hit(l: u32, va: u64, acc: u32): i64 {
   if ((archClasses(l) & 1) == 0) return -1;
@@ -108,7 +111,7 @@ if (META_RW >> META_TO_RIGHTS != RIGHTS_RW || META_US >> META_TO_RIGHTS != RIGHT
   const keyed = pkeysActive && (meta & META_US) != 0;
   const clean = (acc & ACC_KIND_MASK) == ACC_WRITE && (meta & META_DIRTY) == 0;
   const pa = load<u64>(frameAddr(l, <u32>e)) | (va & 0xfff);
-  if (denied != 0 || keyed || clean || pa >= ramSize) return -1;
+  if (denied != 0 || keyed || clean || pa >= ramEnd) return -1;
   store<u64>(stampAddr(l, <u32>e), setLruClock(lruClock + 1));
   return <i64>pa;
 }

@@ -9,7 +9,8 @@ export * from "./constants/tlbKind";
 export * from "./arch/x86/attributes";
 
 import { CORE_END, FAST_ENTRY_ADDEND, FAST_MAX_ENTRIES, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
-import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, ramBase, ramSize } from "./arch/x86/state";
+import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, maxPhyAddr } from "./arch/x86/state";
+import { ramBase, ramOffset, ramSize, setRam } from "./ram";
 import { resetCounters, counterAddr } from "./counters";
 import { fastConfigure } from "./tlb/fast";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, archConfigure, archGeometryOk } from "./tlb/arch";
@@ -17,13 +18,14 @@ import { QUIRKS_QEMU } from "./arch/x86/constants";
 import { TLB_KIND_ARCH } from "./constants/tlbKind";
 import { setTlbKind, translateOne, fastHits, addFastLookups, resetFastLookups, tlbKind, TLB_KIND_FAST } from "./translate";
 import { fastEntryAddr } from "./tlb/fast";
-import { walk, setWalkTracing } from "./arch/x86/walk";
+import { walk, setWalkBased, setWalkTracing } from "./arch/x86/walk";
 import { TRANSLATE_FAULT } from "./constants/fault";
 import { isAccess } from "./access";
 import { failBadAccess } from "./fault";
 
 export { translateBatch } from "./batch";
 export { writeCr3, writeControl, writePkru, writeAc, invlpg, invpcid, flushAll, loadState } from "./arch/x86/control";
+import { flushAll } from "./arch/x86/control";
 
 /** Where AssemblyScript's static data ends; the host checks it lies below CORE_BASE. */
 export function staticDataEnd(): usize { return __heap_base; }
@@ -46,7 +48,9 @@ export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, 
       || fastEntries == 0 || fastEntries > FAST_MAX_ENTRIES || (fastEntries & (fastEntries - 1)) != 0
       || !archGeometryOk(itlbEntries, itlbWays) || !archGeometryOk(dtlbEntries, dtlbWays)
       || !archGeometryOk(stlbEntries, stlbWays)) return TRANSLATE_FAULT;
-  setConfig(maxPhyAddr, quirks, features, ramBaseOffset, ramBytes);
+  setRam(ramBaseOffset, 0, ramBytes);
+  setWalkBased(false);
+  setConfig(maxPhyAddr, quirks, features);
   setTlbKind(tlbKind);
   fastConfigure(fastEntries);
   archConfigure(ARCH_ITLB, itlbEntries, itlbWays);
@@ -55,6 +59,24 @@ export function configure(ramBaseOffset: usize, ramBytes: u64, maxPhyAddr: u32, 
   resetCounters();
   return 0;
 }
+
+/**
+ * Put RAM's first byte at guest-physical address `base` (configure leaves it at 0): a
+ * physical address outside [base, base + ramBytes) is then a bus fault. Refused (0 or
+ * TRANSLATE_FAULT, nothing changed) unless `base` is 4 KiB aligned and RAM ends at or
+ * below 2^MAXPHYADDR and 2^32 (the per-call translate returns a PA as a u32). Flushes
+ * every TLB, and picks the walkers' build once (the Based one for a non-zero base).
+ */
+export function setRamBase(base: u64): i32 {
+  const end = base + ramSize;
+  if ((base & 0xfff) != 0 || end < base || end > (<u64>1 << maxPhyAddr) || end > (<u64>1 << 32)) return TRANSLATE_FAULT;
+  setRam(ramOffset, base, ramSize);
+  setWalkBased(base != 0);
+  flushAll();
+  return 0;
+}
+export function getRamBaseLo(): u32 { return <u32>ramBase; }
+export function getRamBaseHi(): u32 { return <u32>(ramBase >> 32); }
 
 /** Zero every counter, the fast TLB's derived lookup count included. */
 export function resetAllCounters(): void {
@@ -110,7 +132,8 @@ export function getEferHi(): u32 { return <u32>(efer >> 32); }
 export function getPkru(): u32 { return pkru; }
 export function getAc(): bool { return eflagsAc; }
 export function getMode(): u32 { return mode; }
-export function getRamBase(): usize { return ramBase; }
+/** Where RAM lies in linear memory (configure's first argument). */
+export function getRamOffset(): usize { return ramOffset; }
 
 /** The fast TLB's hit counter is derived (lookups − misses); write it into its counter slot before the host reads. */
 export function syncCounters(): void {

@@ -24,8 +24,8 @@ import { ACC_FETCH, ACC_READ, ACC_USER } from "./constants/access";
 import {
   CR0_PG, CR0_WP, CR4_PAE, EFER_LMA, EFER_LME, PTE_PRESENT, PTE_PS, PTE_USER, PTE_WRITE,
 } from "./arch/x86/constants";
-import { ramBase, ramSize, setRamSize } from "./arch/x86/state";
-import { walk, walkPa } from "./arch/x86/walk";
+import { ramOffset, ramSize, setRam, setRamSize } from "./ram";
+import { setWalkBased, walk, walkPa } from "./arch/x86/walk";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archFind, archInsert, archTouch, frameAddr } from "./tlb/arch";
 import { loadState } from "./arch/x86/control";
 
@@ -67,6 +67,8 @@ export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u
   pageMask = (<u64>1 << shift) - 1;
   sizeClass = pageShift == 21 ? CLASS_2M : CLASS_4K;
   logging = log;
+  setRam(ramOffset, 0, ramSize);   // the model's frames are numbered from physical address 0 (§6)
+  setWalkBased(false);
   archConfigure(ARCH_ITLB, itlbE, itlbW);
   archConfigure(ARCH_DTLB, dtlbE, dtlbW);
   archConfigure(ARCH_STLB, stlbE, stlbW);
@@ -101,7 +103,7 @@ function flushStats(): void {
 /** Make RAM cover `bytes` (growing the WebAssembly memory); false when it cannot. */
 function ensureRam(bytes: u64): bool {
   if (bytes <= ramSize) return true;
-  const want = <u64>ramBase + bytes;
+  const want = <u64>ramOffset + bytes;
   const have = <u64>memory.size() << 16;
   if (want > have) {
     // Grow by at least what there is (doubling): each growth costs the host a garbage
@@ -111,7 +113,7 @@ function ensureRam(bytes: u64): bool {
     if (pages < double) pages = double;
     if (memory.grow(pages) < 0 && memory.grow(<i32>((want - have + 0xffff) >> 16)) < 0) return false;
   }
-  setRamSize((<u64>memory.size() << 16) - <u64>ramBase);
+  setRamSize((<u64>memory.size() << 16) - <u64>ramOffset);
   return true;
 }
 
@@ -121,7 +123,7 @@ function allocFrame(table: bool): u64 {
   nextFrame++;
   if (!ensureRam(pa + (table ? 4096 : (<u64>1 << shift)))) return 0;
   if (table) {
-    memory.fill(ramBase + <usize>pa, 0, 4096);
+    memory.fill(ramOffset + <usize>pa, 0, 4096);
     tablePages++;
   }
   return pa;
@@ -141,19 +143,19 @@ function demandFault(va: u64): bool {
   let table = pml4;
   for (let level: u64 = 4; level > leafLevel; level--) {
     const ea = table + (((va >> (3 + 9 * level)) & 511) << 3);
-    let e = load<u64>(ramBase + <usize>ea);
+    let e = load<u64>(ramOffset + <usize>ea);
     if ((e & PTE_PRESENT) == 0) {
       const t = allocFrame(true);
       if (t == 0) return false;
       e = t | TABLE_BITS;
-      store<u64>(ramBase + <usize>ea, e);
+      store<u64>(ramOffset + <usize>ea, e);
     }
     table = e & 0x000ffffffffff000;
   }
   const ea = table + (((va >> (3 + 9 * leafLevel)) & 511) << 3);
   const frame = allocFrame(false);
   if (frame == 0) return false;
-  store<u64>(ramBase + <usize>ea, frame | TABLE_BITS | (leafLevel == 2 ? PTE_PS : 0));
+  store<u64>(ramOffset + <usize>ea, frame | TABLE_BITS | (leafLevel == 2 ? PTE_PS : 0));
   return true;
 }
 

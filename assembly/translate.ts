@@ -10,7 +10,8 @@ import {
 } from "./constants/layout";
 import { PF_P } from "./arch/x86/constants";
 import { count, countTotal, counterAddr } from "./counters";
-import { currentPcid, ia32e, nxActive, ramSize } from "./arch/x86/state";
+import { currentPcid, ia32e, nxActive } from "./arch/x86/state";
+import { ramBase, ramSize } from "./ram";
 import { ATTR_DIRTY, ATTR_GLOBAL, ATTR_RW, ATTR_US, ATTR_XD, attrKey, attrShift, walk, walkAttrs, walkPa } from "./arch/x86/walk";
 import { failBadAccess, failBus, failPf, faultKind } from "./fault";
 import { isAccess } from "./access";
@@ -134,8 +135,8 @@ function useEntry(l: u32, i: u32, va: u64, acc: u32, block: u32): i64 {
   }
   const shift = classShift(meta >> META_CLASS_SHIFT);
   const pa = load<u64>(frameAddr(l, i)) | (va & ((<u64>1 << shift) - 1));
-  // A large page may run past the end of RAM: only the bytes inside it are backed.
-  if (pa >= ramSize) {
+  // A large page may run past either end of RAM: only the bytes inside it are backed.
+  if (pa - ramBase >= ramSize) {
     count(block, CNT_FAULTS);
     countTotal(TOT_FAULTS);
     return <i64>failBus(va, acc, pa, 0);

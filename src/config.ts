@@ -156,6 +156,26 @@ export function validateRamBytes(ramBytes: unknown): number {
   return ramBytes;
 }
 
+/**
+ * The guest-physical address of RAM's first byte (x86 0; RISC-V `virt` 0x80000000, Arm
+ * `virt` 0x40000000): a whole number or bigint, 4 KiB aligned, with RAM ending at or below
+ * 2^maxPhyAddr and 2^32 (per-call translations return the PA as a u32).
+ */
+export function validateRamBase(base: unknown, ramBytes: number, maxPhyAddr: number): number {
+  const hex = (v: number) => `0x${v.toString(16)}`;
+  const b = typeof base === "bigint" && base >= 0n && base <= 2n ** 53n ? Number(base) : base;
+  if (typeof b !== "number" || !Number.isSafeInteger(b) || b < 0) {
+    throw new ConfigError(`ramBase: ${show(base)} is not a physical address (a whole number or bigint, at least 0)`);
+  }
+  if (b % 4096 !== 0) throw new ConfigError(`ramBase: ${hex(b)} is not 4 KiB aligned`);
+  const limit = Math.min(2 ** maxPhyAddr, 2 ** 32);
+  if (b + ramBytes > limit) {
+    throw new ConfigError(`ramBase: ${hex(b)} + ramBytes ${hex(ramBytes)} ends at ${hex(b + ramBytes)}, past ${hex(limit)} ` +
+      `(RAM must end within 2^${Math.min(maxPhyAddr, 32)}: MAXPHYADDR, and the u32 PA a per-call translation returns)`);
+  }
+  return b;
+}
+
 export function validateMaxPhyAddr(m: unknown): number {
   if (typeof m !== "number" || !Number.isInteger(m) || m < 32 || m > 52) {
     throw new ConfigError(`maxPhyAddr: ${String(m)} is not a whole number from 32 to 52`);

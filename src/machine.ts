@@ -5,7 +5,7 @@ import { readConstants, type CoreConstants } from "./core/constants.js";
 import { coreLayout } from "./core/layout.js";
 import {
   ArgumentRangeError, ArgumentTypeError, ConfigError, DEFAULT_RAM, checkKeys, checkOptions, resolveTlb, show, toBool, toBytes, toInt,
-  toU64, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBytes,
+  toU64, validateMaxPhyAddr, validateMode, validateQuirks, validateRamBase, validateRamBytes,
   type PagingMode, type Quirks, type ResolvedTlb, type TlbOptions,
 } from "./config.js";
 import { readWalkSteps, type WalkStep } from "./arch/x86/walkSteps.js";
@@ -34,11 +34,17 @@ export interface MachineOptions {
   /**
    * Adopt a memory the embedder already has (e.g. an emulator's own): the core keeps its
    * state in bytes [64 KiB, `Machine.coreEnd()`) of it and guest RAM is `ramBytes` at
-   * `ramBase`. Never grow it while the machine lives (growing detaches every view).
+   * `ramOffset`. Never grow it while the machine lives (growing detaches every view).
    */
   memory?: WebAssembly.Memory;
-  /** Where guest RAM starts in `memory`: 4 KiB aligned, at or above `Machine.coreEnd()`. Default: coreEnd. */
-  ramBase?: number;
+  /** Where guest RAM lies in `memory`: 4 KiB aligned, at or above `Machine.coreEnd()`. Default: coreEnd. */
+  ramOffset?: number;
+  /**
+   * The guest-physical address of RAM's first byte: 4 KiB aligned, RAM ending at or below
+   * 4 GiB. Default 0 (x86). A physical address outside [ramBase, ramBase + ramBytes) is a
+   * bus fault. With `memory`, give `ramOffset` too (before issue 11, `ramBase` named the offset).
+   */
+  ramBase?: number | bigint;
 }
 
 /**
@@ -64,7 +70,7 @@ export interface WalkTrace {
 }
 
 const MODE_NAMES: PagingMode[] = ["none", "legacy32", "pae", "4level", "5level"];
-const MACHINE_KEYS = ["ramBytes", "mode", "maxPhyAddr", "quirks", "pages1G", "tlb", "memory", "ramBase"] as const;
+const MACHINE_KEYS = ["ramBytes", "mode", "maxPhyAddr", "quirks", "pages1G", "tlb", "memory", "ramOffset", "ramBase"] as const;
 const REGISTER_KEYS = ["cr0", "cr3", "cr4", "efer"] as const;
 const FLAG_KEYS = ["wp", "pse", "pge", "smep", "smap", "pke", "pcide", "nxe", "ac"] as const;
 const CONTROL_KEYS = [...REGISTER_KEYS, ...FLAG_KEYS, "pkru"] as const;
@@ -73,6 +79,8 @@ const ITEM_KEYS = ["va", "kind", "cpl", "implicit"] as const;
 export class Machine {
   readonly k: CoreConstants;
   readonly ramBytes: number;
+  /** The guest-physical address of RAM's first byte. */
+  readonly ramBase: number;
   readonly quirks: Quirks;
   readonly maxPhyAddr: number;
   /** 1 GiB pages (CPUID.80000001H:EDX[26]): without them a PDPTE with PS=1 is a reserved-bit fault. */
@@ -88,14 +96,17 @@ export class Machine {
   private readonly accBits: Record<AccessKind, number>;
 
   private constructor(readonly core: CoreExports, k: CoreConstants, readonly memory: WebAssembly.Memory,
-                      ramBase: number, ramBytes: number, quirks: Quirks, maxPhyAddr: number, pages1G: boolean, tlb: ResolvedTlb) {
+                      ramOffset: number, ramBase: number, ramBytes: number, quirks: Quirks, maxPhyAddr: number,
+                      pages1G: boolean, tlb: ResolvedTlb) {
     this.k = k;
     this.ramBytes = ramBytes;
+    this.ramBase = ramBase;
+    this.ramTopIsRam = ramBase + ramBytes === 2 ** 32;
     this.quirks = quirks;
     this.maxPhyAddr = maxPhyAddr;
     this.pages1G = pages1G;
     this.tlbConfig = tlb;
-    this.phys = new PhysicalMemory(memory, ramBase, ramBytes);
+    this.phys = new PhysicalMemory(memory, ramOffset, ramBytes, ramBase);
     this.batch = new Batch(core, memory, k);
     this.raw = createPerCallTranslator(core, memory, k, tlb.entries, tlb.kind === "fast");
     this.tlb = new TlbStatsReader(core, memory, k, tlb, this.raw);
@@ -116,48 +127,56 @@ export class Machine {
     const maxPhyAddr = validateMaxPhyAddr(o.maxPhyAddr ?? 40);
     const quirks = validateQuirks(o.quirks ?? "sdm");
     const pages1G = toBool(o.pages1G, "pages1G") ?? true;
-    return Machine.build(ramBytes, mode, maxPhyAddr, quirks, pages1G, o.tlb, o.memory, o.ramBase);
+    if (o.memory !== undefined && o.ramBase !== undefined && o.ramOffset === undefined) {
+      throw new ConfigError(`ramBase: ${show(o.ramBase)} is the guest-physical address of RAM; with memory, give ramOffset ` +
+        `(where RAM lies in memory: what ramBase named before issue 11) too`);
+    }
+    const ramBase = validateRamBase(o.ramBase ?? 0, ramBytes, maxPhyAddr);
+    return Machine.build(ramBytes, ramBase, mode, maxPhyAddr, quirks, pages1G, o.tlb, o.memory, o.ramOffset);
   }
 
   /** The first byte after the core's own state in its memory: the lowest possible RAM base. */
   static async coreEnd(): Promise<number> { return (await coreLayout()).defaultRamBase; }
 
-  private static async build(ramBytes: number, mode: PagingMode, maxPhyAddr: number, quirks: Quirks,
+  private static async build(ramBytes: number, ramBase: number, mode: PagingMode, maxPhyAddr: number, quirks: Quirks,
                              pages1G: boolean, tlbOptions: TlbOptions | undefined,
-                             adopted: WebAssembly.Memory | undefined, ramBaseOption: number | undefined): Promise<Machine> {
+                             adopted: WebAssembly.Memory | undefined, ramOffsetOption: number | undefined): Promise<Machine> {
     const layout = await coreLayout();
     const tlb = resolveTlb(tlbOptions, layout.fastMaxEntries, layout.archMaxEntries);
-    const ramBase = ramBaseOption ?? layout.defaultRamBase;
-    if (!Number.isSafeInteger(ramBase) || ramBase % 4096 !== 0 || ramBase < layout.defaultRamBase) {
-      throw new ConfigError(`ramBase: ${show(ramBase)} is not a 4 KiB-aligned offset at or above ${layout.defaultRamBase} (the core's state)`);
+    const ramOffset = ramOffsetOption ?? layout.defaultRamBase;
+    if (!Number.isSafeInteger(ramOffset) || ramOffset % 4096 !== 0 || ramOffset < layout.defaultRamBase) {
+      throw new ConfigError(`ramOffset: ${show(ramOffset)} is not a 4 KiB-aligned offset at or above ${layout.defaultRamBase} (the core's state)`);
     }
     let memory: WebAssembly.Memory;
     if (adopted) {
       if (!(adopted instanceof WebAssembly.Memory)) throw new ConfigError(`memory: ${show(adopted)} is not a WebAssembly.Memory`);
-      if (adopted.buffer.byteLength < ramBase + ramBytes) {
-        throw new ConfigError(`memory: ${adopted.buffer.byteLength} bytes cannot hold RAM of ${ramBytes} bytes at ramBase ${ramBase}`);
+      if (adopted.buffer.byteLength < ramOffset + ramBytes) {
+        throw new ConfigError(`memory: ${adopted.buffer.byteLength} bytes cannot hold RAM of ${ramBytes} bytes at ramOffset ${ramOffset}`);
       }
       memory = adopted;
     } else {
-      const pages = Math.ceil((ramBase + ramBytes) / 65536);
+      const pages = Math.ceil((ramOffset + ramBytes) / 65536);
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
     const { exports, raw } = await instantiateCore(memory);
     const k = readConstants(raw);
     if (exports.staticDataEnd() > k.num.CORE_BASE) throw new Error("core static data overlaps its regions (build error)");
     const kindCode = tlb.kind === "fast" ? k.num.TLB_KIND_FAST : tlb.kind === "arch" ? k.num.TLB_KIND_ARCH : k.num.TLB_KIND_NONE;
-    const rc = exports.configure(ramBase, BigInt(ramBytes), maxPhyAddr, quirks === "qemu" ? k.num.QUIRKS_QEMU : k.num.QUIRKS_SDM,
+    const rc = exports.configure(ramOffset, BigInt(ramBytes), maxPhyAddr, quirks === "qemu" ? k.num.QUIRKS_QEMU : k.num.QUIRKS_SDM,
       pages1G ? k.num.FEATURE_PAGES_1G : 0, kindCode, tlb.entries, tlb.itlb.entries, tlb.itlb.ways,
       tlb.dtlb.entries, tlb.dtlb.ways, tlb.stlb.entries, tlb.stlb.ways);
-    if (rc !== 0) throw new Error("the core refused a configuration its host had validated (build error)");
-    const m = new Machine(exports, k, memory, ramBase, ramBytes, quirks, maxPhyAddr, pages1G, tlb);
+    if (rc !== 0 || (ramBase !== 0 && exports.setRamBase(BigInt(ramBase)) !== 0)) {
+      throw new Error("the core refused a configuration its host had validated (build error)");
+    }
+    const m = new Machine(exports, k, memory, ramOffset, ramBase, ramBytes, quirks, maxPhyAddr, pages1G, tlb);
     m.loadState(m.initialControl(mode));
     return m;
   }
 
   /**
    * The control registers an OS leaves for `mode`: CR0.PG|PE|WP; CR4.PAE (+LA57) for
-   * PAE/IA-32e, CR4.PSE in legacy32; EFER.LME|LMA in IA-32e and EFER.NXE in PAE/IA-32e.
+   * PAE/IA-32e, CR4.PSE in legacy32; EFER.LME|LMA in IA-32e and EFER.NXE in PAE/IA-32e;
+   * CR3 at RAM's first page (`ramBase`: PAE loads its PDPTEs from there).
    */
   initialControl(mode: PagingMode): Required<ControlRegisters> {
     const B = this.k.big;
@@ -169,7 +188,7 @@ export class Machine {
     if (mode === "pae" || mode === "4level" || mode === "5level") { cr4 |= B.CR4_PAE; efer |= B.EFER_NXE; }
     if (mode === "4level" || mode === "5level") efer |= B.EFER_LME | B.EFER_LMA;
     if (mode === "5level") cr4 |= B.CR4_LA57;
-    return { cr0, cr3: 0n, cr4, efer };
+    return { cr0, cr3: BigInt(this.ramBase), cr4, efer };
   }
 
   get mode(): PagingMode { return MODE_NAMES[this.core.getMode()]!; }
@@ -273,10 +292,17 @@ export class Machine {
   translate(va: VirtualAddress, kind: AccessKind = "read", cpl = 0, opts?: { implicit?: boolean }): Translation {
     const o = checkOptions(opts, ["implicit"], "translate options");
     const [lo, hi] = splitVa(va);
-    const r = this.core.translate(lo, hi, this.access(kind, cpl, o.implicit ?? false));
-    if (r === this.k.num.TRANSLATE_FAULT) return { ok: false, fault: this.lastFault() };
+    const acc = this.access(kind, cpl, o.implicit ?? false);
+    // With RAM up to 4 GiB, PA 0xffffffff comes back as -1 too: an empty fault record tells it apart.
+    if (this.ramTopIsRam) this.faultWords[this.faultKindWord] = this.k.num.FAULT_NONE;
+    const r = this.core.translate(lo, hi, acc);
+    if (r === this.k.num.TRANSLATE_FAULT && !(this.ramTopIsRam && this.faultWords[this.faultKindWord] === this.k.num.FAULT_NONE)) {
+      return { ok: false, fault: this.lastFault() };
+    }
     return { ok: true, pa: r >>> 0 };
   }
+  /** RAM ends at 4 GiB: its last byte's PA, 0xffffffff, is also the per-call fault value. */
+  private readonly ramTopIsRam: boolean;
 
   /**
    * Read `length` bytes at virtual address `va` as an access at `cpl` would (A/D bits
@@ -286,7 +312,7 @@ export class Machine {
     toInt(length, "length", 0, this.ramBytes);
     this.access("read", cpl);
     const out = new Uint8Array(length);
-    this.eachPage(va, length, "read", cpl, (pa, at, n) => out.set(this.phys.bytes.subarray(pa, pa + n), at));
+    this.eachPage(va, length, "read", cpl, (pa, at, n) => out.set(this.phys.bytes.subarray(pa - this.ramBase, pa - this.ramBase + n), at));
     return out;
   }
 
@@ -298,7 +324,7 @@ export class Machine {
     // Translate every page first, so a fault on a later page leaves memory unwritten.
     const pieces: [number, number, number][] = [];
     this.eachPage(va, bytes.length, "write", cpl, (pa, at, n) => pieces.push([pa, at, n]));
-    for (const [pa, at, n] of pieces) this.phys.bytes.set(bytes.subarray(at, at + n), pa);
+    for (const [pa, at, n] of pieces) this.phys.bytes.set(bytes.subarray(at, at + n), pa - this.ramBase);
   }
 
   private eachPage(va: VirtualAddress, length: number, kind: AccessKind, cpl: number,
@@ -396,14 +422,14 @@ export class Machine {
     });
   }
 
-  private describe(p: FaultParts): Fault { return describeFault(this.k, this.mode, this.ramBytes, p); }
+  private describe(p: FaultParts): Fault { return describeFault(this.k, this.mode, this.ramBytes, p, this.ramBase); }
 
   /** A plain summary (JSON.stringify(machine)): the configuration and the control registers in hex. */
   toJSON(): Record<string, unknown> {
     const c = this.control();
     const hex = (v: bigint) => `0x${v.toString(16)}`;
     return {
-      ramBytes: this.ramBytes, mode: this.mode, maxPhyAddr: this.maxPhyAddr, quirks: this.quirks, pages1G: this.pages1G,
+      ramBytes: this.ramBytes, ramBase: this.ramBase, mode: this.mode, maxPhyAddr: this.maxPhyAddr, quirks: this.quirks, pages1G: this.pages1G,
       tlb: this.tlbConfig,
       control: { cr0: hex(c.cr0), cr3: hex(c.cr3), cr4: hex(c.cr4), efer: hex(c.efer), pkru: hex(BigInt(c.pkru)), ac: c.ac },
     };

@@ -1,13 +1,15 @@
 // Host access to guest physical memory. Every access is bounds-checked against the RAM
-// image and every argument type-checked; an error names the offending value.
+// image, guest-physical addresses [ramBase, ramBase + size), and every argument
+// type-checked; an error names the offending value.
 import { ArgumentRangeError, ArgumentTypeError, show, toBytes, toInt, toU64 } from "./config.js";
 
 export class PhysicalMemory {
-  /** The RAM image: byte i is physical address i. */
+  /** The RAM image: byte i is physical address ramBase + i. */
   readonly bytes: Uint8Array;
   private readonly view: DataView;
 
-  constructor(memory: WebAssembly.Memory, readonly base: number, readonly size: number) {
+  /** `base`: where RAM lies in `memory`; `ramBase`: the guest-physical address of its first byte. */
+  constructor(memory: WebAssembly.Memory, readonly base: number, readonly size: number, readonly ramBase = 0) {
     this.bytes = new Uint8Array(memory.buffer, base, size);
     this.view = new DataView(memory.buffer, base, size);
   }
@@ -21,10 +23,13 @@ export class PhysicalMemory {
       a = BigInt(pa);
     } else throw new ArgumentTypeError(`physical address ${show(pa)} is not a number or a bigint`);
     if (a < 0n) throw new ArgumentRangeError(`physical address ${show(pa)} is negative`);
-    if (a + BigInt(length) > BigInt(this.size)) {
-      throw new ArgumentRangeError(`physical address 0x${a.toString(16)} (+${length} bytes) is outside RAM (${this.size} bytes)`);
+    const o = a - BigInt(this.ramBase);
+    if (o < 0n || o + BigInt(length) > BigInt(this.size)) {
+      const ram = this.ramBase === 0 ? `${this.size} bytes`
+        : `${this.size} bytes at [0x${this.ramBase.toString(16)}, 0x${(this.ramBase + this.size).toString(16)})`;
+      throw new ArgumentRangeError(`physical address 0x${a.toString(16)} (+${length} bytes) is outside RAM (${ram})`);
     }
-    return Number(a);
+    return Number(o);
   }
 
   private length(n: unknown): number { return toInt(n, "length", 0, this.size); }

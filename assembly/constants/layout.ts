@@ -1,5 +1,5 @@
 // Linear-memory map of the core. Every region sits at a fixed offset so hot loops
-// address it with constants; guest RAM comes last, at `ramBase` (a runtime value so
+// address it with constants; guest RAM comes last, at `ramOffset` (a runtime value so
 // an embedder can place it inside a memory it already owns).
 //
 //  0x0000_0000 ┌──────────────────────────────┐
@@ -25,7 +25,7 @@
 //              │ replay: stats, hex table,     │
 //              │   input 1 MiB, log 4 MiB      │
 //  CORE_END    ├──────────────────────────────┤
-//              │ guest RAM (default base)      │
+//              │ guest RAM (default offset)    │
 //              └──────────────────────────────┘
 
 export const CORE_BASE: usize = 0x10000;

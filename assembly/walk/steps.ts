@@ -10,13 +10,33 @@ import {
   WALK_COUNT, WALK_OFFSET, WALK_STEPS, WALK_STEP_ADDR, WALK_STEP_AFTER, WALK_STEP_BEFORE,
   WALK_STEP_FLAGS, WALK_STEP_LEVEL, WALK_STEP_SIZE, TOT_AD_WRITES,
 } from "../constants/layout";
-import { physStore32, physStore64 } from "../ram";
+import { inRam, inRamAt0, physStore32, physStore64, ramBase, ramLast8, ramSize } from "../ram";
 import { countTotal } from "../counters";
 
-/** Type arguments that pick a walker's build: only their size differs (a compile-time constant). */
+/**
+ * Type arguments that pick a walker's build: only their size differs (a compile-time
+ * constant). The Based builds are the same walkers for RAM at a non-zero physical base
+ * (ram.ts): their bounds checks subtract the base, which the builds for RAM at 0 never do.
+ */
 export type Fast = u8;
 export type Traced = u16;
-@inline export function isTraced<T>(): bool { return sizeof<T>() == 2; }
+export type FastBased = u32;
+export type TracedBased = u64;
+@inline export function isTraced<T>(): bool { return sizeof<T>() == 2 || sizeof<T>() == 8; }
+@inline export function isBased<T>(): bool { return sizeof<T>() >= 4; }
+
+/** The 8-byte entry at physical address `ea` does not lie wholly inside RAM. */
+@inline export function outside8<T>(ea: u64): bool {
+  return isBased<T>() ? ea - ramBase > ramLast8 : ea > ramLast8;
+}
+/** The byte at physical address `pa` lies outside RAM. */
+@inline export function outside<T>(pa: u64): bool {
+  return isBased<T>() ? pa - ramBase >= ramSize : pa >= ramSize;
+}
+/** The `size` bytes at `pa` all lie inside RAM. */
+@inline export function inside<T>(pa: u64, size: u64): bool {
+  return isBased<T>() ? inRam(pa, size) : inRamAt0(pa, size);
+}
 
 @inline function stepAddr(i: u32): usize { return WALK_OFFSET + WALK_STEPS + <usize>i * WALK_STEP_SIZE; }
 

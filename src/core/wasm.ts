@@ -8,7 +8,7 @@ export interface CoreExports {
   readonly memory: WebAssembly.Memory;
   staticDataEnd(): number;
   defaultRamBase(): number;
-  configure(ramBase: number, ramBytes: bigint, maxPhyAddr: number, quirks: number, features: number,
+  configure(ramOffset: number, ramBytes: bigint, maxPhyAddr: number, quirks: number, features: number,
             tlbKind: number, fastEntries: number, itlbEntries: number, itlbWays: number,
             dtlbEntries: number, dtlbWays: number, stlbEntries: number, stlbWays: number): number;
   resetAllCounters(): void;
@@ -38,7 +38,10 @@ export interface CoreExports {
   getPkru(): number;
   getAc(): number;
   getMode(): number;
-  getRamBase(): number;
+  getRamOffset(): number;
+  setRamBase(base: bigint): number;
+  getRamBaseLo(): number;
+  getRamBaseHi(): number;
   replayConfigure(pageShift: number, itlbE: number, itlbW: number, dtlbE: number, dtlbW: number,
                   stlbE: number, stlbW: number, log: number): number;
   replayChunk(len: number): number;

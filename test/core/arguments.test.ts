@@ -25,7 +25,7 @@ async function machine() {
 
 describe("unknown option keys are refused, naming the key and the valid ones", () => {
   test.each([
-    [{ ramByte: 1 << 20 }, /Machine\.create: unknown option "ramByte" \(valid: ramBytes, mode, maxPhyAddr, quirks, pages1G, tlb, memory, ramBase\)/],
+    [{ ramByte: 1 << 20 }, /Machine\.create: unknown option "ramByte" \(valid: ramBytes, mode, maxPhyAddr, quirks, pages1G, tlb, memory, ramOffset, ramBase\)/],
     [{ tlb: { kindd: "arch" } }, /tlb: unknown option "kindd" \(valid: kind, entries, itlb, dtlb, stlb\)/],
     [{ tlb: { kind: "arch", stlb: { entries: 64, way: 4 } } }, /tlb\.stlb: unknown option "way" \(valid: entries, ways\)/],
   ])("Machine.create(%o)", async (opts, message) => {
@@ -60,7 +60,8 @@ describe("raw JS exceptions never reach the caller", () => {
       await expect(Machine.create(bad as never), String(bad)).rejects.toThrow(ConfigError);
       await expect(Machine.create(bad as never)).rejects.toThrow(/Machine\.create: .* is not an object of options/);
     }
-    await expect(Machine.create({ ramBase: "x" } as never)).rejects.toThrow(/ramBase: "x" is not a 4 KiB-aligned offset/);
+    await expect(Machine.create({ ramOffset: "x" } as never)).rejects.toThrow(/ramOffset: "x" is not a 4 KiB-aligned offset/);
+    await expect(Machine.create({ ramBase: "x" } as never)).rejects.toThrow(/ramBase: "x" is not a physical address/);
     await expect(Machine.create({ pages1G: 1 } as never)).rejects.toThrow(/pages1G: 1 is not a boolean/);
   });
 

@@ -6,10 +6,10 @@ import { Machine } from "../../src/machine.js";
 import { PageTableBuilder } from "../../src/arch/x86/pageTable.js";
 
 test("after the adopted memory grows, raw.translate still gives the mapped PA and the counters stay exact", async () => {
-  const ramBytes = 8 << 20, ramBase = await Machine.coreEnd();
-  const pages = Math.ceil((ramBase + ramBytes) / 65536);
+  const ramBytes = 8 << 20, ramOffset = await Machine.coreEnd();
+  const pages = Math.ceil((ramOffset + ramBytes) / 65536);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages + 16 });
-  const m = await Machine.create({ memory, ramBase, ramBytes, tlb: { kind: "fast" } });
+  const m = await Machine.create({ memory, ramOffset, ramBytes, tlb: { kind: "fast" } });
   const pt = new PageTableBuilder(m);
   pt.map(0x40_0000, 0x20_0000, 4096, { user: true });
   m.setControl({ cr3: pt.cr3 });

@@ -9,11 +9,11 @@ import {
 import { ACC_KIND_MASK, ACC_WRITE } from "../../constants/access";
 import { ATTR_DIRTY, ATTR_KEY_SHIFT, ATTR_SHIFT_SHIFT } from "./attributes";
 import { TOT_ENTRY_READS } from "../../constants/layout";
-import { addrMask, globalMask, has1GPages, maxPhyAddr, ramSize, rsvdHigh, xdRightsMask } from "./state";
+import { addrMask, globalMask, has1GPages, maxPhyAddr, rsvdHigh, xdRightsMask } from "./state";
 import { failBus, failPf } from "../../fault";
 import { rightsAt } from "./rights";
 import { addTotal } from "../../counters";
-import { setBits32, setBits64 } from "../../walk/steps";
+import { outside, setBits32, setBits64 } from "../../walk/steps";
 
 // The translation found by the last successful walk.
 export let walkPa: u64 = 0;
@@ -59,7 +59,7 @@ export function busAt(va: u64, acc: u32, pa: u64, level: u32, reads: u32): i32 {
   const index = acc | ((<u32>all & <u32>(PTE_WRITE | PTE_USER)) << PTE_TO_RIGHTS) | (<u32>(any >> XD_TO_RIGHTS) & xdRightsMask);
   const r = rightsAt(index, acc, key);
   if (r != 0) return pfAt(va, acc, r, level, reads);
-  if (pa >= ramSize) return busAt(va, acc, pa, level, reads);
+  if (outside<T>(pa)) return busAt(va, acc, pa, level, reads);
   const want: u64 = (acc & ACC_KIND_MASK) == ACC_WRITE ? PTE_ACCESSED | PTE_DIRTY : PTE_ACCESSED;
   if ((e & want) != want && update) {
     if (narrow) setBits32<T>(ea, <u32>e, <u32>want);

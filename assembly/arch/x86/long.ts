@@ -9,11 +9,11 @@ import {
 } from "./constants";
 import { WALK_STEP_REGISTER } from "../../constants/layout";
 import {
-  addrMask, leafCheck, pdpteRegister, quirks, ramLast8, rootBase, rsvdHigh, rsvdUpper, tableCheck, upperCheck,
+  addrMask, leafCheck, pdpteRegister, quirks, rootBase, rsvdHigh, rsvdUpper, tableCheck, upperCheck,
 } from "./state";
-import { inRam, physLoad64 } from "../../ram";
+import { physLoad64 } from "../../ram";
 import { failGp } from "../../fault";
-import { setBits64, step } from "../../walk/steps";
+import { inside, outside8, setBits64, step } from "../../walk/steps";
 import { busAt, leaf, leaf1G, leaf2M, pfAt } from "./leaf";
 
 const ALL_ONES: u64 = 0xffffffffffffffff;
@@ -29,7 +29,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 @inline export function walk5Level<T>(va: u64, acc: u32, update: bool): i32 {
   if (<u64>((<i64>va >> 56) + 1) > 1) return failGp(va, acc);
   const ea = rootBase + ((va >> 45) & 0xff8);
-  if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PML5, 0);
+  if (outside8<T>(ea)) return busAt(va, acc, ea, LEVEL_PML5, 0);
   const e = physLoad64(ea);
   step<T>(LEVEL_PML5, 0, ea, e);
   if ((e & upperCheck) != PRESENT_ACCESSED) {
@@ -48,7 +48,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
   let reads: u32 = 0;
   if (quirks == QUIRKS_QEMU) {
     const ea = rootBase + (<u64>i << 3);
-    if (!inRam(ea, 8)) return busAt(va, acc, ea, LEVEL_PDPT, 0);
+    if (!inside<T>(ea, 8)) return busAt(va, acc, ea, LEVEL_PDPT, 0);
     e = physLoad64(ea);
     reads = 1;
     step<T>(LEVEL_PDPT, 0, ea, e);
@@ -68,7 +68,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 /** PML4 → PDPT: `base` is the PML4's address; `all`/`any` and `reads` carry what the walk saw above. */
 @inline function fromPml4<T>(va: u64, acc: u32, update: bool, base: u64, all: u64, any: u64, reads: u32): i32 {
   const ea = base + ((va >> 36) & 0xff8);
-  if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PML4, reads);
+  if (outside8<T>(ea)) return busAt(va, acc, ea, LEVEL_PML4, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PML4, 0, ea, e);
   if ((e & upperCheck) != PRESENT_ACCESSED) {
@@ -81,7 +81,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 
 @inline function fromPdpt<T>(va: u64, acc: u32, update: bool, base: u64, all: u64, any: u64, reads: u32): i32 {
   const ea = base + ((va >> 27) & 0xff8);
-  if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PDPT, reads);
+  if (outside8<T>(ea)) return busAt(va, acc, ea, LEVEL_PDPT, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PDPT, 0, ea, e);
   if ((e & tableCheck) != PRESENT_ACCESSED) {
@@ -96,7 +96,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
 /** PD → PT → leaf, shared by PAE and IA-32e (`keyed`: leaves carry protection keys). */
 @inline function fromPd<T>(va: u64, acc: u32, update: bool, base: u64, all: u64, any: u64, reads: u32, keyed: bool): i32 {
   const ea = base + ((va >> 18) & 0xff8);
-  if (ea > ramLast8) return busAt(va, acc, ea, LEVEL_PD, reads);
+  if (outside8<T>(ea)) return busAt(va, acc, ea, LEVEL_PD, reads);
   const e = physLoad64(ea);
   step<T>(LEVEL_PD, 0, ea, e);
   if ((e & tableCheck) != PRESENT_ACCESSED) {
@@ -108,7 +108,7 @@ const PRESENT_ACCESSED: u64 = PTE_PRESENT | PTE_ACCESSED;
   const ptBase = e & addrMask;
   const pdAll = all & e, pdAny = any | e;
   const pea = ptBase + ((va >> 9) & 0xff8);
-  if (pea > ramLast8) return busAt(va, acc, pea, LEVEL_PT, reads + 1);
+  if (outside8<T>(pea)) return busAt(va, acc, pea, LEVEL_PT, reads + 1);
   const pte = physLoad64(pea);
   step<T>(LEVEL_PT, 0, pea, pte);
   if ((pte & leafCheck) != PTE_PRESENT) {

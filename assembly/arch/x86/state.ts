@@ -7,7 +7,6 @@ import {
   PTE_XD, PTE_PS, PTE_GLOBAL, PTE_PRESENT, PTE_ACCESSED, QUIRKS_SDM, CR3_PCID_MASK,
 } from "./constants";
 import { RIGHTS_XD, rebuildRightsTable } from "./rights";
-import { CORE_END } from "../../constants/layout";
 
 // Raw registers.
 export let cr0: u64 = 0;
@@ -21,8 +20,6 @@ export let eflagsAc: bool = false;
 export let maxPhyAddr: u32 = 40;
 export let quirks: u32 = QUIRKS_SDM;
 export let features: u32 = FEATURE_PAGES_1G;
-export let ramBase: usize = CORE_END;
-export let ramSize: u64 = 0;
 
 // Derived.
 export let mode: u32 = MODE_NONE;
@@ -40,8 +37,6 @@ export let currentPcid: u32 = 0;
 export let addrMask: u64 = 0;
 /** Reserved bits of every present 8-byte entry: 51:M (IA-32e) or 62:M (PAE), plus 63 without NXE. */
 export let rsvdHigh: u64 = 0;
-/** Highest physical address at which an 8-byte entry still lies inside RAM. */
-export let ramLast8: u64 = 0;
 /** Reserved bits of a PML4E/PML5E: the high ones and PS. */
 export let rsvdUpper: u64 = 0;
 /**
@@ -72,12 +67,10 @@ export function setRegisters(newCr0: u64, newCr3: u64, newCr4: u64, newEfer: u64
 export function setCr3Raw(v: u64): void { cr3 = v; deriveState(); }
 export function setPkru(v: u32): void { pkru = v; }
 export function setAc(v: bool): void { eflagsAc = v; rebuildRightsTable(); }
-export function setConfig(maxPhy: u32, q: u32, feat: u32, base: usize, size: u64): void {
-  maxPhyAddr = maxPhy; quirks = q; features = feat; ramBase = base; ramSize = size;
+export function setConfig(maxPhy: u32, q: u32, feat: u32): void {
+  maxPhyAddr = maxPhy; quirks = q; features = feat;
   deriveState();
 }
-/** RAM grew (trace replay's demand paging): bounds follow. */
-export function setRamSize(size: u64): void { ramSize = size; deriveState(); }
 export function setPdptes(a: u64, b: u64, c: u64, d: u64): void {
   pdpte0 = a; pdpte1 = b; pdpte2 = c; pdpte3 = d;
 }
@@ -116,7 +109,6 @@ export function deriveState(): void {
   leafCheck = rsvdHigh | PTE_PRESENT;
   xdRightsMask = nxActive ? RIGHTS_XD : 0;
   globalMask = pge ? PTE_GLOBAL : 0;
-  ramLast8 = ramSize >= 8 ? ramSize - 8 : 0;
   rebuildRightsTable();
   if (mode == MODE_LEGACY32) rootBase = cr3 & 0xfffff000;
   else if (mode == MODE_PAE) rootBase = cr3 & 0xffffffe0;

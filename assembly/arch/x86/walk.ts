@@ -9,7 +9,7 @@ import {
   ATTR_DIRTY, ATTR_GLOBAL, ATTR_KEY_MASK, ATTR_KEY_SHIFT, ATTR_RW, ATTR_SHIFT_MASK, ATTR_SHIFT_SHIFT, ATTR_US, ATTR_XD,
 } from "./attributes";
 import { mode } from "./state";
-import { Fast, Traced, clearSteps } from "../../walk/steps";
+import { Fast, FastBased, Traced, TracedBased, clearSteps } from "../../walk/steps";
 import { walk4Level, walk5Level, walkPae } from "./long";
 import { walkLegacy32, walkPagingOff } from "./legacy";
 
@@ -20,7 +20,13 @@ export { ATTR_RW, ATTR_US, ATTR_XD, ATTR_GLOBAL, ATTR_DIRTY, ATTR_KEY_SHIFT, ATT
 
 /** Record each step in the walk-steps region (walkOnce); translations leave it off. */
 export let walkTracing: bool = false;
-export function setWalkTracing(on: bool): void { walkTracing = on; }
+/** RAM starts at a non-zero physical address (ram.ts): the Based builds check against it. */
+let walkBased: bool = false;
+/** Either of the two: walk leaves its common case (Fast, RAM at 0) through one test. */
+let walkOther: bool = false;
+export function setWalkTracing(on: bool): void { walkTracing = on; walkOther = walkTracing || walkBased; }
+/** Chosen once, when RAM is configured (index.ts configure, setRamBase): never per access. */
+export function setWalkBased(on: bool): void { walkBased = on; walkOther = walkTracing || walkBased; }
 
 /** Canonical: bits 63:47 (4-level) or 63:56 (5-level) all equal. */
 @inline export function isCanonical(va: u64, la57: bool): bool {
@@ -35,21 +41,27 @@ export function setWalkTracing(on: bool): void { walkTracing = on; }
  * TRANSLATE_FAULT with the fault record filled.
  */
 export function walk(va: u64, acc: u32, update: bool): i32 {
-  if (walkTracing) return walkTraced(va, acc, update);
+  if (walkOther) return walkVariant(va, acc, update);
   const m = mode;
   if (m == MODE_4LEVEL) return walk4Level<Fast>(va, acc, update);
   if (m == MODE_5LEVEL) return walk5Level<Fast>(va, acc, update);
   if (m == MODE_PAE) return walkPae<Fast>(va, acc, update);
   if (m == MODE_LEGACY32) return walkLegacy32<Fast>(va, acc, update);
-  return walkPagingOff(va, acc);
+  return walkPagingOff<Fast>(va, acc);
 }
 
-function walkTraced(va: u64, acc: u32, update: bool): i32 {
+/** The Traced build (walkOnce), and the Based builds of both (RAM at a non-zero base). */
+function walkVariant(va: u64, acc: u32, update: bool): i32 {
+  if (!walkTracing) return walkModes<FastBased>(va, acc, update);
   clearSteps();
+  return walkBased ? walkModes<TracedBased>(va, acc, update) : walkModes<Traced>(va, acc, update);
+}
+
+@inline function walkModes<T>(va: u64, acc: u32, update: bool): i32 {
   const m = mode;
-  if (m == MODE_4LEVEL) return walk4Level<Traced>(va, acc, update);
-  if (m == MODE_5LEVEL) return walk5Level<Traced>(va, acc, update);
-  if (m == MODE_PAE) return walkPae<Traced>(va, acc, update);
-  if (m == MODE_LEGACY32) return walkLegacy32<Traced>(va, acc, update);
-  return walkPagingOff(va, acc);
+  if (m == MODE_4LEVEL) return walk4Level<T>(va, acc, update);
+  if (m == MODE_5LEVEL) return walk5Level<T>(va, acc, update);
+  if (m == MODE_PAE) return walkPae<T>(va, acc, update);
+  if (m == MODE_LEGACY32) return walkLegacy32<T>(va, acc, update);
+  return walkPagingOff<T>(va, acc);
 }

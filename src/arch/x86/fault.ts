@@ -30,18 +30,19 @@ export interface FaultParts {
 }
 
 /** A fault from its parts (kind codes as in assembly/constants/fault.ts). */
-export function describeFault(k: CoreConstants, mode: PagingMode, ramBytes: number, p: FaultParts): Fault {
+export function describeFault(k: CoreConstants, mode: PagingMode, ramBytes: number, p: FaultParts, ramBase = 0): Fault {
   const n = k.num;
   const hex = (v: bigint | number) => `0x${v.toString(16)}`;
   const kind: FaultKind = p.kindCode === n.FAULT_PF ? "PF" : p.kindCode === n.FAULT_GP ? "GP"
     : p.kindCode === n.FAULT_BAD_ACCESS ? "BAD_ACCESS" : "BUS";
   const acc = p.access >>> 0;
+  const ram = ramBase === 0 ? `${ramBytes} bytes` : `${ramBytes} bytes at [${hex(ramBase)}, ${hex(ramBase + ramBytes)})`;
   const message = kind === "PF" ? `#PF at ${hex(p.address)}, error code ${describeErrorCode(k, p.errorCode)}`
     : kind === "GP" ? `#GP(0) at ${hex(p.address)}`
     : kind === "BAD_ACCESS" ? `access byte ${acc} (${hex(acc)}) at ${hex(p.address)} is not an access (kind 0-2 in bits 1:0, ` +
       `user bit 2 or implicit bit 3; Machine.access builds one): nothing was translated`
-    : p.busAddress === null ? `bus fault: a physical address outside RAM (${ramBytes} bytes)`
-    : `bus fault: physical address ${hex(p.busAddress)} is outside RAM (${ramBytes} bytes)`;
+    : p.busAddress === null ? `bus fault: a physical address outside RAM (${ram})`
+    : `bus fault: physical address ${hex(p.busAddress)} is outside RAM (${ram})`;
   return {
     kind, errorCode: p.errorCode, error: decodeErrorCode(k, p.errorCode), address: p.address, busAddress: p.busAddress,
     level: p.level, levelName: levelName(mode, p.level), message,

@@ -41,14 +41,17 @@ export class PageTableBuilder {
   readonly root: number;
   private next: number;
 
-  /** Tables are allocated upward from `allocBase` (4 KiB aligned) up to `allocLimit` (at most the RAM size). */
+  /**
+   * Tables are allocated upward from `allocBase` (4 KiB aligned; default 1 MiB into RAM) up
+   * to `allocLimit` (at most RAM's end): physical addresses, inside [ramBase, ramBase + ramBytes).
+   */
   constructor(readonly machine: Machine, options?: { allocBase?: number; allocLimit?: number; mode?: PagingMode }) {
     const opts = checkOptions(options, ["allocBase", "allocLimit", "mode"], "PageTableBuilder");
     this.mode = opts.mode === undefined ? machine.mode : validateMode(opts.mode);
     if (this.mode === "none") throw new ConfigError("mode: paging is off; there is no page table to build");
-    const ram = machine.ramBytes;
-    this.limit = opts.allocLimit === undefined ? ram : toInt(opts.allocLimit, "allocLimit", 4096, ram);
-    this.next = opts.allocBase === undefined ? 0x100000 : toInt(opts.allocBase, "allocBase", 0, this.limit);
+    const base = machine.ramBase ?? 0, end = base + machine.ramBytes;
+    this.limit = opts.allocLimit === undefined ? end : toInt(opts.allocLimit, "allocLimit", base + 4096, end);
+    this.next = opts.allocBase === undefined ? base + 0x100000 : toInt(opts.allocBase, "allocBase", base, this.limit);
     if (this.next % 4096 !== 0) throw new ConfigError(`allocBase: ${hex(this.next)} is not 4 KiB aligned`);
     this.root = this.allocTable();
   }
