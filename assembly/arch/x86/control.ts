@@ -11,7 +11,8 @@ import {
   setRegisters, currentPcid, setAc, setPkru,
 } from "./state";
 import { inRam, physLoad64 } from "../../ram";
-import { failBus, failGp, clearFault } from "../../fault";
+import { failBus, clearFault } from "../../fault";
+import { failGp } from "./fault";
 import { isCanonical } from "./walk";
 import { fastFlushAll, fastFlushPage, rebuildSlotTable } from "../../tlb/fast";
 import { KEEP_GLOBALS, ONLY_ASID, archFlushAll, archFlushPage, archFlushWhere } from "../../tlb/arch";

@@ -12,7 +12,7 @@ import {
   addrMask, leafCheck, pdpteRegister, quirks, rootBase, rsvdHigh, rsvdUpper, tableCheck, upperCheck,
 } from "./state";
 import { physLoad64 } from "../../ram";
-import { failGp } from "../../fault";
+import { failGp } from "./fault";
 import { inside, outside8, setBits64, step } from "../../walk/steps";
 import { busAt, leaf, leaf1G, leaf2M, pfAt } from "./leaf";
 
