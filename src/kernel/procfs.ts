@@ -119,9 +119,9 @@ export class ProcFs {
     const rss = t.anon + t.file + t.shmem;
     if (rss > mm.hiwaterRss) mm.hiwaterRss = rss;
     return renderStatusMemory({
-      vmPeak: Number(mm.hiwaterVm > mm.virtualSize() ? mm.hiwaterVm : mm.virtualSize()), vmSize: Number(mm.virtualSize()),
+      vmPeak: mm.hiwaterVm > mm.virtualSize() ? mm.hiwaterVm : mm.virtualSize(), vmSize: mm.virtualSize(),
       vmLck: 0, vmPin: 0, vmHWM: mm.hiwaterRss, vmRSS: rss, rssAnon: t.anon, rssFile: t.file, rssShmem: t.shmem,
-      vmData: Number(dataVm), vmStk: Number(stackVm), vmExe: Number(text), vmLib: Number(execVm - text),
+      vmData: dataVm, vmStk: stackVm, vmExe: text, vmLib: execVm - text,
       vmPTE: mm.tablePages * PAGE, vmSwap: t.rss.swap, hugetlbPages: 0,
     });
   }

@@ -2,12 +2,13 @@
 // hugetlb_report_usage): "Name:" TAB decW(kB, 8) " kB".
 import { decW, toKb } from "./format.js";
 
-/** All in bytes; printed truncated to kB. */
+/** Bytes (a 5-level process's VmSize passes 2^53: sizes of VMAs stay bigint); printed truncated to kB. */
+type Bytes = number | bigint;
 export interface StatusMemory {
-  vmPeak: number; vmSize: number; vmLck: number; vmPin: number; vmHWM: number; vmRSS: number;
-  rssAnon: number; rssFile: number; rssShmem: number;
-  vmData: number; vmStk: number; vmExe: number; vmLib: number; vmPTE: number; vmSwap: number;
-  hugetlbPages: number;
+  vmPeak: Bytes; vmSize: Bytes; vmLck: Bytes; vmPin: Bytes; vmHWM: Bytes; vmRSS: Bytes;
+  rssAnon: Bytes; rssFile: Bytes; rssShmem: Bytes;
+  vmData: Bytes; vmStk: Bytes; vmExe: Bytes; vmLib: Bytes; vmPTE: Bytes; vmSwap: Bytes;
+  hugetlbPages: Bytes;
 }
 
 const ORDER: readonly [string, keyof StatusMemory][] = [

@@ -1,7 +1,7 @@
 // Processes with 5-level page tables: 57-bit user space, mmap below 2^47 unless asked.
 import { expect, test } from "vitest";
 import { Kernel } from "../../src/kernel/kernel.js";
-import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_PRIVATE, PROT_NONE, PROT_READ, PROT_WRITE } from "../../src/kernel/constants.js";
 
 const RW = PROT_READ | PROT_WRITE, ANON = MAP_PRIVATE | MAP_ANONYMOUS;
 
@@ -27,4 +27,20 @@ test("a 5-level process maps above 2^47 only when asked, forks with COW, and exi
   p.munmap(low, 0x2000);
   expect(k.procfs.read(`/proc/${p.pid}/maps`)).toMatch(/\[stack\]\nffffffffff600000-/);
   expect(k.frames.free).toBeGreaterThanOrEqual(free - 8);        // only the page tables built on the way remain
+});
+
+test("a 5-level process's VmSize past 2^53 bytes prints exactly in status and smaps (sizes stay bigint)", async () => {
+  const k = await Kernel.create({ ramBytes: 8 << 20, mode: "5level" });
+  const p = k.spawn({ name: "huge", segments: [{ vaddr: 0x400000, memsz: 0x1000, prot: PROT_READ }] });
+  const size = 1n << 54n;                          // 16 PiB of PROT_NONE: no accounting, no pages
+  const at = p.mmap(1n << 54n, size, PROT_NONE, ANON | MAP_FIXED);
+  expect(at).toBe(1n << 54n);
+  const status = k.procfs.read(`/proc/${p.pid}/status`) as string;
+  const vmSize = BigInt(/VmSize:\s+(\d+) kB/.exec(status)![1]);
+  expect(vmSize).toBeGreaterThan(size >> 10n);     // 2^44 kB plus the binary, stack and vdso
+  expect(vmSize - (size >> 10n)).toBeLessThan(1n << 20n);
+  expect(status).toContain(`VmPeak:\t${vmSize} kB`);
+  const smaps = k.procfs.read(`/proc/${p.pid}/smaps`) as string;
+  expect(smaps).toContain(`${(1n << 54n).toString(16)}-${(1n << 55n).toString(16)} ---p 00000000 00:00 0`);
+  expect(smaps).toMatch(new RegExp(`Size:\\s+${size >> 10n} kB`));
 });
