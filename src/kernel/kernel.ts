@@ -6,7 +6,8 @@ import type { TlbOptions } from "../config.js";
 import { ConfigError } from "../config.js";
 import { FrameUse, Frames, RMAP_NIL } from "./frames.js";
 import { SwapDevice } from "./swap.js";
-import { CPL_USER, LO_FRAME_MASK, PageTableMemory, frameOf, swapEntry, swapSlot } from "./pte.js";
+import { CPL_USER, X86Pgtable } from "../arch/x86/pgtable.js";
+import type { Pgtable } from "./pgtable.js";
 import { AddressSpace } from "./mm.js";
 import { ArgumentError, ENOMEM, ESRCH, KernelError, SegmentationFault } from "./constants.js";
 import { PAGE_SIZE, TASK_SIZE_4LEVEL, TASK_SIZE_5LEVEL, VM_EXEC, VM_READ, VM_SHARED, VM_WRITE, type Vma, type VmaFile } from "./vma.js";
@@ -63,7 +64,8 @@ function objectId(o: object): number {
 export class Kernel {
   readonly frames: Frames;
   readonly swap: SwapDevice | null;
-  readonly tables: PageTableMemory;
+  /** The page-table operations (x86-64's: the kernel is x86-64 today). */
+  readonly tables: Pgtable;
   readonly view: DataView;
   readonly bytes: Uint8Array;
   readonly mms = new Map<number, AddressSpace>();
@@ -92,7 +94,7 @@ export class Kernel {
   private constructor(readonly machine: Machine, swapPages: number, readonly levels: 4 | 5) {
     this.bytes = machine.phys.bytes;
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    this.tables = new PageTableMemory(this.view, levels, machine.k);
+    this.tables = new X86Pgtable(this.view, levels, machine.k);
     this.ranges = new PageRanges(this);
     this.frames = new Frames(machine.ramBytes / 4096, RESERVED_LOW);
     this.totalRamPages = this.frames.count - RESERVED_LOW;
@@ -103,14 +105,13 @@ export class Kernel {
       userFetch: machine.access("fetch", CPL_USER), faultPf: n.FAULT_PF, faultGp: n.FAULT_GP, pfPresent: n.PF_P };
     // The kernel half: a 1 GiB supervisor-only direct map of physical memory at
     // 0xffff888000000000 (PML4 index 273), so a user access there is a protection fault.
-    const b = this.tables.bits;
     const pdpt = this.kernelPdpt * 4096;
     this.bytes.fill(0, pdpt, pdpt + 4096);
-    this.tables.set(pdpt, (0 | b.P | b.RW | b.PS | b.A | b.D) >>> 0, b.XD_HI);
+    this.tables.setKernelGiB(pdpt, 0);
     // With 5-level paging the direct map's PML5 entry (511) points at a shared kernel PML4.
     const pml4 = this.kernelPml4 * 4096;
     this.bytes.fill(0, pml4, pml4 + 4096);
-    this.tables.set(pml4 + KERNEL_PML4_INDEX * 8, (pdpt | b.P | b.RW) >>> 0, 0);
+    this.tables.set(pml4 + KERNEL_PML4_INDEX * 8, this.tables.mkKernelTable(pdpt), 0);
   }
 
   static async create(opts: KernelOptions = {}): Promise<Kernel> {
@@ -186,9 +187,9 @@ export class Kernel {
   /** @internal A new empty address space with its own PML4 (kernel half shared) and a PCID (0 when all are taken). */
   newAddressSpace(): AddressSpace {
     const root = this.allocTable();
-    const b = this.tables.bits;
-    if (this.levels === 4) this.tables.set(root + KERNEL_PML4_INDEX * 8, (this.kernelPdpt * 4096 | b.P | b.RW) >>> 0, 0);
-    else this.tables.set(root + KERNEL_PML5_INDEX * 8, (this.kernelPml4 * 4096 | b.P | b.RW) >>> 0, 0);
+    const t = this.tables;
+    if (this.levels === 4) t.set(root + KERNEL_PML4_INDEX * 8, t.mkKernelTable(this.kernelPdpt * 4096), 0);
+    else t.set(root + KERNEL_PML5_INDEX * 8, t.mkKernelTable(this.kernelPml4 * 4096), 0);
     const mm = new AddressSpace(root, this.pcids.take(), this.taskSize);
     mm.mmapMinAddr = this.mmapMinAddr;
     this.mms.set(mm.id, mm);
@@ -201,7 +202,7 @@ export class Kernel {
       for (let i = 0; i < 512; i++) {
         if (level === 0 && i >= KERNEL_PML4_FIRST) break;
         const lo = this.tables.lo(table + i * 8);
-        if (level < this.levels - 1 && this.tables.isPresent(lo)) freeTables((lo & LO_FRAME_MASK) >>> 0, level + 1);
+        if (level < this.levels - 1 && this.tables.tablePresent(lo)) freeTables(this.tables.tableAddr(lo), level + 1);
       }
       this.frames.release(table / 4096);
     };
@@ -266,7 +267,7 @@ export class Kernel {
    * is written to a swap slot and its PTEs become swap entries.
    */
   reclaimOne(): boolean {
-    const fr = this.frames, A = this.tables.bits.A;
+    const fr = this.frames, t = this.tables;
     for (let n = 0; n < 2 * fr.count; n++) {
       const f = fr.hand;
       fr.hand = (fr.hand + 1) % fr.count;
@@ -282,17 +283,17 @@ export class Kernel {
       let young = false;
       for (let e = fr.rmapFirst(f); e !== RMAP_NIL; e = fr.rmapNext[e]!) {
         const mm = this.mms.get(fr.rmapMm[e]!)!, vpn = fr.rmapVpn[e]!;
-        const pa = this.tables.ptePa(mm.root, vpn, null);
-        const lo = this.tables.lo(pa);
-        if (lo & A) { young = true; this.tables.set(pa, lo & ~A, this.tables.hi(pa)); this.flushPage(mm, vpn); }
+        const pa = t.ptePa(mm.root, vpn, null);
+        const lo = t.lo(pa);
+        if (t.young(lo)) { young = true; t.set(pa, t.mkold(lo), t.hi(pa)); this.flushPage(mm, vpn); }
       }
       if (young) continue;
       const slot = this.swap.store(this.bytes.subarray(f * 4096, f * 4096 + 4096), fr.mapcount[f]!);
       if (slot < 0) return false;
       for (let e = fr.rmapFirst(f); e !== RMAP_NIL; e = fr.rmapNext[e]!) {
         const mm = this.mms.get(fr.rmapMm[e]!)!, vpn = fr.rmapVpn[e]!;
-        const pa = this.tables.ptePa(mm.root, vpn, null);
-        this.tables.set(pa, swapEntry(slot), 0);
+        const pa = t.ptePa(mm.root, vpn, null);
+        t.set(pa, t.mkSwap(slot), 0);
         this.flushPage(mm, vpn);
       }
       this.counters.pswpout++;
@@ -326,17 +327,17 @@ export class Kernel {
     if (pa < 0) throw new SegmentationFault(va, "out of memory", access);
     const t = this.tables, lo = t.lo(pa);
     if (t.isSwap(lo)) this.doSwapPage(mm, vma, vpn, pa, access);
-    else if (t.isProtNone(lo)) this.setPte(vma, pa, frameOf(lo), this.writable(vma, frameOf(lo)));
-    else if (!t.isPresent(lo)) {
+    else if (t.isProtNone(lo)) this.setPte(vma, pa, t.pfn(lo), this.writable(vma, t.pfn(lo)));
+    else if (!t.present(lo)) {
       if (vma.file !== null || (vma.flags & VM_SHARED) !== 0) this.doFault(mm, vma, vpn, pa, access);
       else this.doAnonymousPage(mm, vma, vpn, pa, access);
-    } else if (access === "write" && (lo & t.bits.RW) === 0) {
-      this.doWpPage(mm, vma, vpn, pa, frameOf(lo));
+    } else if (access === "write" && !t.write(lo)) {
+      this.doWpPage(mm, vma, vpn, pa, t.pfn(lo));
     } // else: a spurious fault from a stale TLB entry; the flush below is the fix
     if (!present || access === "write") mm.minorFaults++;
     // x86 never caches a not-present entry (x86.md §12): only a change to a present one
     // (COW, write-enable, spurious) needs its TLB entries dropped.
-    if (t.isPresent(lo)) this.flushPage(mm, vpn);
+    if (t.present(lo)) this.flushPage(mm, vpn);
   }
 
   /** May this private page be written in place? Only if it is an anonymous page nobody else maps. */
@@ -348,10 +349,8 @@ export class Kernel {
 
   /** Write a present PTE (user, NX unless executable). */
   private setPte(vma: Vma, pa: number, frame: number, writable: boolean): void {
-    const b = this.tables.bits;
-    let lo = (frame * 4096) | b.P | b.US;
-    if (writable) lo |= b.RW;
-    this.tables.set(pa, lo >>> 0, (vma.flags & VM_EXEC) !== 0 ? 0 : b.XD_HI);
+    const t = this.tables;
+    t.set(pa, t.mkPte(frame, writable, 0), t.mkHi((vma.flags & VM_EXEC) !== 0));
   }
 
   private map(mm: AddressSpace, vma: Vma, vpn: number, pa: number, frame: number, writable: boolean): void {
@@ -431,7 +430,7 @@ export class Kernel {
    * copy, mapped read-only until written; the last one out frees the slot.
    */
   private doSwapPage(mm: AddressSpace, vma: Vma, vpn: number, pa: number, access: Access): void {
-    const slot = swapSlot(this.tables.lo(pa));
+    const slot = this.tables.swapSlot(this.tables.lo(pa));
     const swap = this.swap!;
     const exclusive = swap.count[slot] === 1;
     const f = this.allocFrame(FrameUse.Anon);

@@ -2,7 +2,7 @@
 // root in guest RAM, the brk/stack/mmap layout, and fault counters.
 import type { MmLayout, Vma } from "./vma.js";
 import { PAGE_SIZE, VM_GROWSDOWN } from "./vma.js";
-import { LO_FRAME_MASK, type PageTableMemory } from "./pte.js";
+import type { Pgtable } from "./pgtable.js";
 
 let nextMmId = 1;
 
@@ -131,7 +131,7 @@ export function mergeable(a: Vma, b: Vma): boolean {
  * Call `fn` for every PTE with any bit set in [startVpn, endVpn), visiting only the
  * tables that exist: a mostly empty 1 TiB VMA costs what its populated tables cost.
  */
-export function forEachPte(t: PageTableMemory, root: number, startVpn: number, endVpn: number,
+export function forEachPte(t: Pgtable, root: number, startVpn: number, endVpn: number,
                            fn: (vpn: number, pa: number, lo: number, hi: number) => void): void {
   const spans = t.levels === 5 ? [2 ** 36, 2 ** 27, 2 ** 18, 2 ** 9, 1] : [2 ** 27, 2 ** 18, 2 ** 9, 1];
   const leaf = spans.length - 1;
@@ -144,7 +144,7 @@ export function forEachPte(t: PageTableMemory, root: number, startVpn: number, e
       const lo = t.lo(ea);
       const vpn = base + i * span;
       if (level === leaf) { if (lo !== 0 || t.hi(ea) !== 0) fn(vpn, ea, lo, t.hi(ea)); continue; }
-      if (t.isPresent(lo)) visit((lo & LO_FRAME_MASK) >>> 0, level + 1, vpn);
+      if (t.tablePresent(lo)) visit(t.tableAddr(lo), level + 1, vpn);
     }
   };
   if (endVpn > startVpn) visit(root, 0, 0);

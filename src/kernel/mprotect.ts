@@ -3,7 +3,6 @@
 // refused VMA (EACCES) with the VMAs before it already changed. (madvise: madvise.ts.)
 import type { Process } from "./process.js";
 import { FrameUse } from "./frames.js";
-import { frameOf, PTE_SW_PROTNONE } from "./pte.js";
 import { forEachPte } from "./mm.js";
 import {
   EACCES, EINVAL, ENOMEM, KernelError, PROT_EXEC, PROT_GROWSDOWN, PROT_GROWSUP, PROT_READ, PROT_SEM,
@@ -77,20 +76,19 @@ function fixup(p: Process, v: Vma, start: bigint, end: bigint, newflags: number)
 
 /** change_protection: every resident page of `v` gets the VMA's rights (PROT_NONE keeps the frame, not present). */
 function rewritePtes(p: Process, v: Vma): void {
-  const k = p.kernel, t = k.tables, b = t.bits;
+  const k = p.kernel, t = k.tables;
   const none = (v.flags & VM_ACCESS_FLAGS) === 0;
   forEachPte(t, p.mm.root, Number(v.start / PAGE_SIZE), Number(v.end / PAGE_SIZE), (vpn, pa, lo) => {
     if (!t.holdsFrame(lo)) return;
-    const f = frameOf(lo);
+    const f = t.pfn(lo);
     let nlo: number;
-    if (none) nlo = (f * 4096) | PTE_SW_PROTNONE;        // stays resident, any access faults
+    if (none) nlo = t.mkProtNone(f);                     // stays resident, any access faults
     else {
       // A present user entry again (a PROT_NONE entry kept only its frame); A and D carry over.
-      nlo = (f * 4096) | (lo & (b.A | b.D)) | b.P | b.US;
       const exclusive = (v.flags & VM_SHARED) !== 0 || (k.frames.use[f] === FrameUse.Anon && k.frames.mapcount[f] === 1);
-      if ((v.flags & VM_WRITE) && exclusive && f !== k.zeroFrame) nlo |= b.RW;
+      nlo = t.mkPte(f, (v.flags & VM_WRITE) !== 0 && exclusive && f !== k.zeroFrame, lo);
     }
-    t.set(pa, nlo >>> 0, (v.flags & VM_EXEC) ? 0 : b.XD_HI);
+    t.set(pa, nlo, t.mkHi((v.flags & VM_EXEC) !== 0));
     k.flushPage(p.mm, vpn);
   });
 }

@@ -5,7 +5,6 @@
 // a shared mapping (the "duplicate shm area" case); a private one is EINVAL.
 import type { Process } from "./process.js";
 import { forEachPte, mergeable } from "./mm.js";
-import { frameOf } from "./pte.js";
 import {
   EFAULT, EINVAL, ENOMEM, KernelError, MAP_SHARED, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
 } from "./constants.js";
@@ -138,7 +137,7 @@ function moveRange(p: Process, from: bigint, moveLen: bigint, to: bigint, newLen
     t.set(dest[i]!, lo, hi);
     t.set(spa, 0, 0);
     k.flushPage(mm, vpn);
-    if (t.holdsFrame(lo)) k.frames.moveMapping(frameOf(lo), mm.id, vpn, vpn + delta);
+    if (t.holdsFrame(lo)) k.frames.moveMapping(t.pfn(lo), mm.id, vpn, vpn + delta);
   });
   src.end = src.start;                                   // emptied: unmapRange drops it
   mm.vmas = mm.vmas.filter((x) => x.end > x.start);

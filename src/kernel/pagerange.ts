@@ -5,7 +5,6 @@
 // reverse map is typed arrays, frames.ts) and calling no closure per entry.
 import type { Kernel } from "./kernel.js";
 import type { AddressSpace } from "./mm.js";
-import { LO_FRAME_MASK, PTE_SW_PROTNONE, PTE_SW_SWAP } from "./pte.js";
 import { ENOMEM, KernelError } from "./constants.js";
 
 /**
@@ -52,13 +51,13 @@ export class PageRanges {
   }
 
   private copyLevel(table: number, level: number, base: number): void {
-    const span = this.spans[level]!, w = this.k.tables.w, P = this.k.tables.bits.P;
+    const span = this.spans[level]!, t = this.k.tables, w = t.w;
     const first = Math.max(0, Math.floor((this.startVpn - base) / span));
     const last = Math.min(511, Math.floor((this.endVpn - 1 - base) / span));
     for (let i = first; i <= last; i++) {
       const lo = w[(table >>> 2) + 2 * i]!;
-      if ((lo & P) === 0) continue;
-      const next = (lo & LO_FRAME_MASK) >>> 0, vpn = base + i * span;
+      if (!t.tablePresent(lo)) continue;
+      const next = t.tableAddr(lo), vpn = base + i * span;
       if (level === this.leaf) this.copyPteRange(next, vpn);
       else this.copyLevel(next, level + 1, vpn);
     }
@@ -67,7 +66,7 @@ export class PageRanges {
   /** copy_pte_range: the entries of the leaf table `table` (its first page `base`) inside the range. */
   private copyPteRange(table: number, base: number): void {
     const k = this.k, t = k.tables, w = t.w, frames = k.frames, dst = this.dst!, swap = k.swap;
-    const P = t.bits.P, RW = t.bits.RW, zero = k.zeroFrame, cow = this.cow, id = dst.id;
+    const zero = k.zeroFrame, cow = this.cow, id = dst.id;
     const first = Math.max(0, this.startVpn - base), last = Math.min(511, this.endVpn - 1 - base);
     const s0 = table >>> 2;
     let d0 = -1;
@@ -79,12 +78,12 @@ export class PageRanges {
         d0 = this.childTable(dst, base) >>> 2;
         lo = w[si]!; hi = w[si + 1]!;                      // reclaim may have swapped this page out
       }
-      if ((lo & P) !== 0 || (lo & (P | PTE_SW_PROTNONE)) === PTE_SW_PROTNONE) {
-        if (cow && (lo & RW) !== 0) { lo = (lo & ~RW) >>> 0; w[si] = lo; }
-        const f = lo >>> 12;
+      if (t.holdsFrame(lo)) {
+        if (cow && t.write(lo)) { lo = t.wrprotect(lo); w[si] = lo; }
+        const f = t.pfn(lo);
         if (f !== zero) frames.addMapping(f, id, base + i);
-      } else if ((lo & (P | PTE_SW_SWAP)) === PTE_SW_SWAP) {
-        swap!.dup(lo >>> 12);
+      } else if (t.isSwap(lo)) {
+        swap!.dup(t.swapSlot(lo));
       }
       w[d0 + 2 * i] = lo;
       w[d0 + 2 * i + 1] = hi;
@@ -119,13 +118,13 @@ export class PageRanges {
   }
 
   private zapLevel(table: number, level: number, base: number): void {
-    const span = this.spans[level]!, w = this.k.tables.w, P = this.k.tables.bits.P;
+    const span = this.spans[level]!, t = this.k.tables, w = t.w;
     const first = Math.max(0, Math.floor((this.startVpn - base) / span));
     const last = Math.min(511, Math.floor((this.endVpn - 1 - base) / span));
     for (let i = first; i <= last; i++) {
       const lo = w[(table >>> 2) + 2 * i]!;
-      if ((lo & P) === 0) continue;
-      const next = (lo & LO_FRAME_MASK) >>> 0, vpn = base + i * span;
+      if (!t.tablePresent(lo)) continue;
+      const next = t.tableAddr(lo), vpn = base + i * span;
       if (level === this.leaf) this.zapPteRange(next, vpn);
       else this.zapLevel(next, level + 1, vpn);
     }
@@ -134,7 +133,7 @@ export class PageRanges {
   /** zap_pte_range: the entries of one leaf table inside the range. */
   private zapPteRange(table: number, base: number): void {
     const k = this.k, t = k.tables, w = t.w, frames = k.frames, swap = k.swap, id = this.mm!.id;
-    const P = t.bits.P, zero = k.zeroFrame;
+    const zero = k.zeroFrame;
     const first = Math.max(0, this.startVpn - base), last = Math.min(511, this.endVpn - 1 - base);
     const s0 = table >>> 2;
     for (let i = first; i <= last; i++) {
@@ -143,13 +142,13 @@ export class PageRanges {
       if ((lo | w[si + 1]!) === 0) continue;
       w[si] = 0;
       w[si + 1] = 0;
-      if ((lo & P) !== 0 || (lo & (P | PTE_SW_PROTNONE)) === PTE_SW_PROTNONE) {
-        const f = lo >>> 12;
+      if (t.holdsFrame(lo)) {
+        const f = t.pfn(lo);
         if (f !== zero) frames.removeMapping(f, id, base + i);
         // x86 never caches a not-present entry (x86.md §12): only present ones need flushing.
-        if ((lo & P) !== 0 && this.gathering) this.gather(base + i);
-      } else if ((lo & (P | PTE_SW_SWAP)) === PTE_SW_SWAP) {
-        swap?.put(lo >>> 12);
+        if (t.present(lo) && this.gathering) this.gather(base + i);
+      } else if (t.isSwap(lo)) {
+        swap?.put(t.swapSlot(lo));
       }
     }
   }

@@ -5,7 +5,6 @@ import type { Kernel } from "./kernel.js";
 import type { Process } from "./process.js";
 import { forEachPte } from "./mm.js";
 import { FrameUse } from "./frames.js";
-import { frameOf, swapSlot } from "./pte.js";
 import { PAGE_SIZE, VM_ACCOUNT, VM_EXEC, VM_GROWSDOWN, VM_SHARED, VM_WRITE } from "./vma.js";
 import { renderMaps } from "../views/maps.js";
 import { renderSmaps, renderSmapsRollup, zeroCounts, PSS_SHIFT, type SmapsCounts, type SmapsInput } from "../views/smaps.js";
@@ -51,21 +50,21 @@ export class ProcFs {
 
   /** smaps_account per VMA: walk its PTEs, classify each page by map count and dirtiness. */
   smapsEntries(p: Process): SmapsInput[] {
-    const k = this.kernel, fr = k.frames, mm = p.mm, t = k.tables, A = t.bits.A, D = t.bits.D;
+    const k = this.kernel, fr = k.frames, mm = p.mm, t = k.tables;
     return mm.vmas.map((vma) => {
       const c = zeroCounts();
       forEachPte(k.tables, mm.root, Number(vma.start / PAGE_SIZE), Number(vma.end / PAGE_SIZE), (_vpn, _pa, lo) => {
         if (t.isSwap(lo)) {
-          const n = k.swap!.count[swapSlot(lo)]!;
+          const n = k.swap!.count[t.swapSlot(lo)]!;
           c.swap += PAGE;
           c.swapPss += n >= 2 ? Math.floor(FULL / n) : FULL;
           return;
         }
-        if (!t.isPresent(lo)) return;
-        const f = frameOf(lo);
+        if (!t.present(lo)) return;
+        const f = t.pfn(lo);
         if (f === k.zeroFrame) return;                    // vm_normal_page: the zero page is not counted
         const use = fr.use[f]!, maps = fr.mapcount[f]!;
-        const dirty = (lo & D) !== 0 || fr.dirty[f] === 1;
+        const dirty = t.dirty(lo) || fr.dirty[f] === 1;
         const pss = maps >= 2 ? Math.floor(FULL / maps) : FULL;
         c.rss += PAGE;
         c.pss += pss;
@@ -73,7 +72,7 @@ export class ProcFs {
         if (use === FrameUse.Anon) { c.anonymous += PAGE; c.pssAnon += pss; }
         else if (use === FrameUse.Shmem) c.pssShmem += pss;
         else c.pssFile += pss;
-        if (lo & A) c.referenced += PAGE;
+        if (t.young(lo)) c.referenced += PAGE;
         if (maps >= 2) { if (dirty) c.sharedDirty += PAGE; else c.sharedClean += PAGE; }
         else if (dirty) c.privateDirty += PAGE; else c.privateClean += PAGE;
       });
@@ -88,8 +87,8 @@ export class ProcFs {
     for (const e of this.smapsEntries(p)) {
       for (const key of Object.keys(sum) as (keyof SmapsCounts)[]) sum[key] += e.counts[key];
       forEachPte(k.tables, p.mm.root, Number(e.vma.start / PAGE_SIZE), Number(e.vma.end / PAGE_SIZE), (_v, _pa, lo) => {
-        if (!k.tables.isPresent(lo) || frameOf(lo) === k.zeroFrame) return;
-        const use = k.frames.use[frameOf(lo)];
+        if (!k.tables.present(lo) || k.tables.pfn(lo) === k.zeroFrame) return;
+        const use = k.frames.use[k.tables.pfn(lo)];
         if (use === FrameUse.Anon) anon += PAGE; else if (use === FrameUse.Shmem) shmem += PAGE; else file += PAGE;
       });
     }
@@ -134,9 +133,9 @@ export class ProcFs {
       const pa = k.tables.ptePa(p.mm.root, Number(vpn), null);
       if (pa < 0) return { kind: "none" };
       const lo = k.tables.lo(pa);
-      if (k.tables.isSwap(lo)) return { kind: "swap", type: 0, offset: BigInt(swapSlot(lo)) };
-      if (!k.tables.isPresent(lo)) return { kind: "none" };
-      const f = frameOf(lo);
+      if (k.tables.isSwap(lo)) return { kind: "swap", type: 0, offset: BigInt(k.tables.swapSlot(lo)) };
+      if (!k.tables.present(lo)) return { kind: "none" };
+      const f = k.tables.pfn(lo);
       if (f === k.zeroFrame) return { kind: "zero", pfn: BigInt(f) };
       return { kind: "present", pfn: BigInt(f), exclusive: k.frames.mapcount[f] === 1,
         fileOrShared: k.frames.use[f] !== FrameUse.Anon };

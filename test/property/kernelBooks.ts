@@ -6,7 +6,6 @@ import { expect } from "vitest";
 import type { Kernel } from "../../src/kernel/kernel.js";
 import type { Process } from "../../src/kernel/process.js";
 import { forEachPte } from "../../src/kernel/mm.js";
-import { LO_FRAME_MASK, frameOf, swapSlot } from "../../src/kernel/pte.js";
 import { FrameUse } from "../../src/kernel/frames.js";
 
 export function checkBooks(k: Kernel, procs: readonly Process[]): void {
@@ -23,8 +22,8 @@ export function checkBooks(k: Kernel, procs: readonly Process[]): void {
   expect(tables, "page-table frames in use vs those reachable from the live roots").toBe(k.frames.count_(FrameUse.Table));
   for (const p of procs) {
     forEachPte(t, p.mm.root, 0, Number(p.mm.taskSize / 4096n), (_vpn, _pa, lo) => {
-      if (t.holdsFrame(lo)) { const f = frameOf(lo); if (f !== k.zeroFrame) mapcount.set(f, (mapcount.get(f) ?? 0) + 1); }
-      else if (t.isSwap(lo)) slots.set(swapSlot(lo), (slots.get(swapSlot(lo)) ?? 0) + 1);
+      if (t.holdsFrame(lo)) { const f = t.pfn(lo); if (f !== k.zeroFrame) mapcount.set(f, (mapcount.get(f) ?? 0) + 1); }
+      else if (t.isSwap(lo)) slots.set(t.swapSlot(lo), (slots.get(t.swapSlot(lo)) ?? 0) + 1);
     });
   }
   let free = 0;
@@ -47,7 +46,7 @@ function tablePages(k: Kernel, p: Process): number {
     if (level === 1) return n;
     for (let i = 0; i < (level === t.levels ? userEntries : 512); i++) {
       const lo = t.lo(table + i * 8);
-      if (t.isPresent(lo)) n += walk((lo & LO_FRAME_MASK) >>> 0, level - 1);
+      if (t.tablePresent(lo)) n += walk(t.tableAddr(lo), level - 1);
     }
     return n;
   };
