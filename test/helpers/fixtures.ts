@@ -7,3 +7,6 @@ export const FIXTURES = fileURLToPath(new URL("../fixtures/", import.meta.url));
 
 /** The number of QEMU x86 vectors per paging mode (oracle/x86/README.md): an empty or cut file fails. */
 export const X86_VECTOR_COUNTS = { "4level": 6448, "5level": 6613, pae: 4576, legacy32: 4059 } as const;
+
+/** The number of QEMU AArch64 vectors per granule (oracle/aarch64/README.md). */
+export const AARCH64_VECTOR_COUNTS = { "4k": 6792, "16k": 6518, "64k": 6371 } as const;
