@@ -15,16 +15,17 @@
 // Svadu: PMP-checked write of the leaf), then the final PA's PMA/PMP check.
 //
 // Choices where the spec leaves freedom (written down here, pinned by tests):
-// - adMode "update" means Svadu with menvcfg.ADUE = 1; "fault" means Svade. menvcfg.ADUE
-//   itself is not consulted: the option says what the hart does.
+// - adMode "update" means the hart has Svadu: it sets A/D while menvcfg.ADUE (bit 61) is 1
+//   and faults as Svade while it is 0 (§6); "fault" means Svade only (ADUE reads 0).
 // - A/D are written before the final PA's PMA/PMP check, as the algorithm orders it (the
 //   spec lets a trap come between the update and the access; QEMU does the same).
 // - stval is the faulting VA (QEMU and Spike do so).
 // - An access must not cross a 4 KiB page (the caller splits misaligned ones: the spec
 //   translates each part).
 // - quirks "qemu" switches on the QEMU 7.2 deviations the conformance vectors document
-//   (oracle/riscv/README.md), each on its own line below (`q.`); with adMode "update" it
-//   is QEMU 7.2, which has no Svade. Nothing else changes.
+//   (oracle/riscv/README.md), each on its own line below (`q.`). QEMU 7.2 itself is
+//   quirks "qemu" with adMode "update" and ADUE = 1: it has no ADUE bit, and sets A/D
+//   always. Nothing else changes.
 
 import { inRam, type PhysMemory } from './riscvMemory.js';
 import { pmpAllows, type PmpEntry } from './riscvPmp.js';
@@ -46,7 +47,7 @@ export interface RiscvModelOptions {
   xlen?: 32 | 64;
   /** 'spec' (default) or 'qemu': QEMU 7.2's documented deviations. */
   quirks?: 'spec' | 'qemu';
-  /** 'fault' (Svade, default) or 'update' (Svadu with ADUE = 1). */
+  /** 'fault' (Svade, default) or 'update' (Svadu: A/D set while menvcfg.ADUE = 1). */
   adMode?: 'fault' | 'update';
   /** Svnapot implemented (RV64 only). Default false. */
   svnapot?: boolean;
@@ -99,6 +100,7 @@ const N = 1n << 63n;
 const RSVD_60_54 = 0x7fn << 54n;
 const PPN64 = (1n << 44n) - 1n;          // PTE bits 53:10
 const PPN32 = (1n << 22n) - 1n;          // PTE bits 31:10
+const MENVCFG_ADUE = 1n << 61n, MENVCFG_PBMTE = 1n << 62n;
 
 interface Scheme { levels: number; vpnBits: number; pteSize: number; vaBits: number }
 const SCHEMES: Record<Exclude<RiscvMode, 'bare'>, Scheme> = {
@@ -111,6 +113,28 @@ const MODE64: Record<number, RiscvMode> = { 0: 'bare', 8: 'sv39', 9: 'sv48', 10:
 
 const CAUSE_PAGE = { fetch: 12, read: 13, write: 15 } as const;
 const CAUSE_ACCESS = { fetch: 1, read: 5, write: 7 } as const;
+
+/**
+ * The U-bit rule, then the R/W/X rule (§5), for a leaf and an access below M-mode with the
+ * current SUM and MXR: 'ok' or the rule that fails. A TLB entry is judged by the same rules
+ * at access time (so SUM/MXR changes need no fence).
+ */
+export function leafRights(pte: bigint, access: RiscvAccess, priv: 'U' | 'S', sum: boolean, mxr: boolean): RiscvRule {
+  if (priv === 'U' && !(pte & U)) return 'u_mode_u0_page';
+  if (priv === 'S' && (pte & U)) {
+    if (access === 'fetch') return 's_mode_fetch_u_page';
+    if (!sum) return 's_mode_data_u_page_sum0';
+  }
+  if (access === 'fetch' && !(pte & X)) return 'fetch_x0';
+  if (access === 'read' && !((pte & R) || (mxr && (pte & X)))) return 'read_r0_x1_mxr0';
+  if (access === 'write' && !(pte & W)) return 'write_w0';
+  return 'ok';
+}
+
+/** Exception code of a fault: 12/13/15 page faults, 1/5/7 access faults (§9). */
+export function causeOf(kind: 'page_fault' | 'access_fault', access: RiscvAccess): number {
+  return kind === 'page_fault' ? CAUSE_PAGE[access] : CAUSE_ACCESS[access];
+}
 
 export class RiscvModel {
   readonly mem: PhysMemory;
@@ -158,7 +182,13 @@ export class RiscvModel {
     }
     if (c.sum !== undefined) this.ctl = { ...this.ctl, sum: c.sum };
     if (c.mxr !== undefined) this.ctl = { ...this.ctl, mxr: c.mxr };
-    if (c.menvcfg !== undefined) this.ctl = { ...this.ctl, menvcfg: c.menvcfg };
+    if (c.menvcfg !== undefined) {
+      // ADUE (bit 61) is read-only 0 without Svadu, PBMTE (bit 62) without Svpbmt.
+      let v = c.menvcfg;
+      if (this.adMode !== 'update') v &= ~MENVCFG_ADUE;
+      if (!this.svpbmt) v &= ~MENVCFG_PBMTE;
+      this.ctl = { ...this.ctl, menvcfg: v };
+    }
     return accepted;
   }
 
@@ -193,7 +223,7 @@ export class RiscvModel {
     return this.walk(va, access, priv, size, SCHEMES[this.modeName]);
   }
 
-  private walk(va: bigint, access: RiscvAccess, priv: RiscvPriv, size: number, s: Scheme): RiscvResult {
+  private walk(va: bigint, access: RiscvAccess, priv: 'U' | 'S', size: number, s: Scheme): RiscvResult {
     const qemu = this.quirks === 'qemu';
     const rv64 = this.xlen === 64;
     // §3.1: VA bits above the scheme's width equal its top bit (Sv39+), else a page fault, no PTE read.
@@ -201,7 +231,8 @@ export class RiscvModel {
       const top = va >> BigInt(s.vaBits - 1), ones = (1n << BigInt(65 - s.vaBits)) - 1n;
       if (top !== 0n && top !== ones) return this.fault('page_fault', access, va, 'noncanonical_va', null);
     }
-    const pbmte = ((this.ctl.menvcfg >> 62n) & 1n) === 1n;
+    const pbmte = (this.ctl.menvcfg & MENVCFG_PBMTE) !== 0n;
+    const adue = (this.ctl.menvcfg & MENVCFG_ADUE) !== 0n;
     let a = this.root;
     let global = false;
     for (let i = s.levels - 1; i >= 0; i--) {
@@ -248,20 +279,14 @@ export class RiscvModel {
       if (napot && !napotOk && !qemu) return pf('napot_bad_encoding');
       const lowBits = BigInt(s.vpnBits * i);
       if (i > 0 && (ppn & ((1n << lowBits) - 1n))) return pf('misaligned_superpage');
-      if (priv === 'U' && !(pte & U)) return pf('u_mode_u0_page');
-      if (priv === 'S' && (pte & U)) {
-        if (access === 'fetch') return pf('s_mode_fetch_u_page');
-        if (!this.ctl.sum) return pf('s_mode_data_u_page_sum0');
-      }
-      if (access === 'fetch' && !(pte & X)) return pf('fetch_x0');
-      if (access === 'read' && !((pte & R) || (this.ctl.mxr && (pte & X)))) return pf('read_r0_x1_mxr0');
-      if (access === 'write' && !(pte & W)) return pf('write_w0');
+      const rights = leafRights(pte, access, priv, this.ctl.sum, this.ctl.mxr);
+      if (rights !== 'ok') return pf(rights);
 
       // A/D (§6).
       let leaf = pte;
       const want = access === 'write' ? A | D : A;
       if ((pte & want) !== want) {
-        if (this.adMode === 'fault') return pf(pte & A ? 'store_d0' : 'a0');
+        if (!adue) return pf(pte & A ? 'store_d0' : 'a0');
         // q. ad_update_ignores_pmp
         if (!qemu && !pmpAllows(this.pmp, this.xlen, this.pmpAddr(pteAddr), s.pteSize, 'write', 'S')) {
           return this.fault('access_fault', access, va, 'ad_write_pmp', i);
@@ -301,7 +326,6 @@ export class RiscvModel {
 
   private fault(kind: 'page_fault' | 'access_fault', access: RiscvAccess, va: bigint, rule: RiscvRule,
     level: number | null): RiscvFault {
-    const cause = kind === 'page_fault' ? CAUSE_PAGE[access] : CAUSE_ACCESS[access];
-    return { ok: false, fault: kind, cause, tval: va, rule, level };
+    return { ok: false, fault: kind, cause: causeOf(kind, access), tval: va, rule, level };
   }
 }

@@ -61,6 +61,7 @@ describe('QEMU conformance vectors through the model', () => {
 const RAM = 0x80000000n, ROOT = RAM, L1 = RAM + 0x1000n, L0 = RAM + 0x2000n, PAGE = RAM + 0x10000n;
 const SATP39 = (8n << 60n) | (0x1234n << 44n) | (ROOT >> 12n);
 const V = 1n, R = 2n, W = 4n, X = 8n, U = 16n, G = 32n, A = 64n, D = 128n;
+const ADUE = 1n << 61n, PBMTE = 1n << 62n;
 const NAPOT = PMP_NAPOT << 3, TOR = PMP_TOR << 3, NA4 = PMP_NA4 << 3;
 
 const pte = (pa: bigint, flags: bigint) => ((pa >> 12n) << 10n) | flags;
@@ -122,24 +123,32 @@ describe('translation rules beyond the vectors', () => {
   it('A/D: Svade faults, Svadu sets A on a read and A and D on a store, a PMP-read-only PTE is an access fault', () => {
     const flags = V | R | W;
     let t = sv39(flags, { adMode: 'fault' });
+    t.model.setControl({ menvcfg: ADUE | PBMTE });
+    expect(t.model.control.menvcfg).toBe(0n);
     expect(t.model.translate(0x1000n, 'read', 'S')).toMatchObject({ ok: false, fault: 'page_fault', cause: 13, rule: 'a0' });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, flags));
+    // Svadu with menvcfg.ADUE = 0 is Svade; ADUE reads 0 on a Svade-only hart.
     t = sv39(flags, { adMode: 'update' });
-    t.model.setControl({ menvcfg: 0n });                                           // ADUE is not consulted: adMode decides
+    expect(t.model.translate(0x1000n, 'read', 'S')).toMatchObject({ ok: false, fault: 'page_fault', rule: 'a0' });
+    t.model.setControl({ menvcfg: ADUE });
+    expect(t.model.control.menvcfg).toBe(ADUE);
     expect(t.model.translate(0x1000n, 'read', 'S')).toMatchObject({ ok: true, leaf: pte(PAGE, flags | A) });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, flags | A));
     expect(t.model.translate(0x1000n, 'write', 'S')).toMatchObject({ ok: true });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, flags | A | D));
     // A failed check writes nothing.
     t = sv39(V | R, { adMode: 'update' });
+    t.model.setControl({ menvcfg: ADUE });
     expect(t.model.translate(0x1000n, 'write', 'S')).toMatchObject({ ok: false, rule: 'write_w0' });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, V | R));
     // The leaf's table read-only under PMP: the update is an access fault (QEMU writes anyway).
     const pmp = [{ cfg: NAPOT | PMP_R, addr: napotAddr(L0, 0x1000n) }, { cfg: NAPOT | PMP_R | PMP_W | PMP_X, addr: (1n << 54n) - 1n }];
     t = sv39(flags, { adMode: 'update', pmp });
+    t.model.setControl({ menvcfg: ADUE });
     expect(t.model.translate(0x1000n, 'read', 'S')).toMatchObject({ ok: false, fault: 'access_fault', cause: 5, rule: 'ad_write_pmp' });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, flags));
     t = sv39(flags, { adMode: 'update', pmp, quirks: 'qemu' });
+    t.model.setControl({ menvcfg: ADUE });
     expect(t.model.translate(0x1000n, 'read', 'S')).toMatchObject({ ok: true });
     expect(t.mem.load(L0 + 8n, 8)).toBe(pte(PAGE, flags | A));
   });

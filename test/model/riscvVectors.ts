@@ -86,7 +86,9 @@ export function replay(v: RiscvVector, quirks: 'spec' | 'qemu', adMode: 'fault' 
   const model = new RiscvModel(mem, {
     xlen, quirks, adMode, svnapot: !!v.ext.svnapot, svpbmt: !!v.ext.svpbmt, pmp: harnessPmp(xlen),
   });
-  if (!model.setControl({ satp: BigInt(v.satp), sum: !!v.sum, mxr: !!v.mxr, menvcfg: BigInt(v.menvcfg) })) {
+  // Svadu with ADUE = 1 (svadu_check); QEMU 7.2 has no ADUE bit but acts as if it were set.
+  const menvcfg = BigInt(v.menvcfg) | (adMode === 'update' ? 1n << 61n : 0n);
+  if (!model.setControl({ satp: BigInt(v.satp), sum: !!v.sum, mxr: !!v.mxr, menvcfg })) {
     throw new Error(`#${v.id}: satp ${v.satp} refused`);
   }
   const va = BigInt(v.va);
