@@ -30,6 +30,8 @@ export * from "./kernel/constants.js";
 // Replaying a recorded process's syscalls (pure: the demo page steps through it).
 export { SyscallReplay, diffVmas } from "./kernel/replaySyscalls.js";
 export type { ReplayStep, VmaChange, VmaLine } from "./kernel/replaySyscalls.js";
+export { ruleSentence } from "./kernel/rules.js";
+export type { Rule, RuleKind } from "./kernel/rules.js";
 export { parseSyscallLog, parseSyscallLine, SyscallLogError } from "./kernel/syscallLog.js";
 export type { SyscallRecord } from "./kernel/syscallLog.js";
 export { describeCall, describeReturn } from "./kernel/syscallNames.js";

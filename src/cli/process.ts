@@ -23,9 +23,10 @@ Options:
   --at K                stop after the K-th memory syscall (0: the initial layout)
   --check               compare every return value with Linux's; the first that differs
                         is named (the call, Linux's value, the model's) and exits 2
-  --steps               print each memory syscall, both returns, and the VMAs it created,
-                        split, merged, changed or removed (and the stack faults before it),
-                        then the maps
+  --steps               print each memory syscall, both returns, the Linux rule it took
+                        (naming the kernel function), and the VMAs it created, split,
+                        merged, changed or removed (and the stack faults before it), then
+                        the maps
   --mmap-min-addr N     vm.mmap_min_addr (default 4096, what the recordings ran with)
   -h, --help            this help
 The stack grows by page faults, which the log does not record: before each syscall the
@@ -82,11 +83,12 @@ export async function processCommand(args: string[], out: (line: string) => void
 
 const trim = (l: string) => l.replace(/ +$/, "");
 
-/** `#N call = model` (and Linux's value when it differs), then one line per VMA change. */
+/** `#N call = model` (and Linux's value when it differs), `  rule: …`, then one line per VMA change. */
 export function formatStep(s: ReplayStep): string {
   const same = s.matches ? "" : `, Linux ${describeReturn(s.linux)}  <- differs`;
   const ret = s.notModelled ? "not modelled" : describeReturn(s.model);
   const lines = [`#${s.record.mm} ${s.call} = ${ret}${same}`];
+  if (s.rule !== "") lines.push(`  rule: ${s.rule}`);
   const show = (c: VmaChange, prefix: string) => {
     const head = `  ${prefix}${c.kind.padEnd(8)} `;
     if (c.before.length === 0) { for (const a of c.after) lines.push(head + trim(a.line)); return; }

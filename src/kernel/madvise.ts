@@ -19,6 +19,7 @@ import {
   VM_SEQ_READ, VM_SHARED, VM_WIPEONFORK, VM_WRITE, type Vma,
 } from "./vma.js";
 import { pageAlign } from "./mmap.js";
+import { noteRule } from "./rules.js";
 
 const IN_PAGE = PAGE_SIZE - 1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -65,7 +66,12 @@ function behavior(p: Process, v: Vma, start: bigint, end: bigint, advice: number
     case MADV_DONTNEED: case MADV_DONTNEED_LOCKED: case MADV_FREE:
       // madvise_dontneed_free_valid_vma; MADV_FREE only on anonymous memory (its pages are freed lazily: nothing to do yet).
       if ((v.flags & VM_PFNMAP) || ((v.flags & VM_LOCKED) && advice !== MADV_DONTNEED_LOCKED)) refuse("a locked or PFN mapping");
-      if (advice === MADV_FREE) { if (v.file !== null) refuse("MADV_FREE on a file mapping"); return end; }
+      if (advice === MADV_FREE) {
+        if (v.file !== null) refuse("MADV_FREE on a file mapping");
+        noteRule(p.mm, "madvise-none", "MADV_FREE marks the pages lazily free: no VMA changes", "madvise_free_single_vma");
+        return end;
+      }
+      noteRule(p.mm, "madvise-zap", "MADV_DONTNEED drops the pages (the next touch faults in zeros or the file); the VMA stays", "zap_page_range_single");
       p.zap(start, end);
       return end;
     case MADV_REMOVE:
@@ -74,15 +80,20 @@ function behavior(p: Process, v: Vma, start: bigint, end: bigint, advice: number
       if (v.file === null || (v.flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) {
         throw new KernelError(EACCES, `madvise: MADV_REMOVE needs a shared writable file mapping at ${hex(v.start)}`);
       }
+      noteRule(p.mm, "madvise-zap", "MADV_REMOVE punches a hole: the pages go; the VMA stays", "madvise_remove");
       p.zap(start, end);
       return end;
-    case MADV_WILLNEED: return end;
+    case MADV_WILLNEED:
+      noteRule(p.mm, "madvise-none", "MADV_WILLNEED only starts readahead: no VMA changes", "madvise_willneed");
+      return end;
     case MADV_COLD: case MADV_PAGEOUT:
       if (v.flags & (VM_LOCKED | VM_PFNMAP)) refuse("a locked or PFN mapping (can_madv_lru_vma)");
+      noteRule(p.mm, "madvise-none", "reclaim advice: the pages are aged or paged out later, no VMA changes", "madvise_cold_or_pageout_pte_range");
       return end;
     case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
       // madvise_populate: fault the range in; a mapping that cannot be faulted is EINVAL, a refused access EFAULT.
       if (v.flags & (VM_IO | VM_PFNMAP)) refuse("MADV_POPULATE on an I/O or PFN mapping");
+      noteRule(p.mm, "madvise-none", "MADV_POPULATE faults the range in: no VMA changes", "madvise_populate");
       try { p.touchPages(start, end - start, advice === MADV_POPULATE_WRITE ? "write" : "read"); } catch (e) {
         if (e instanceof SegmentationFault) throw new KernelError(14, `madvise: cannot populate ${hex(e.address)} (${e.reason})`);
         throw e;
@@ -105,10 +116,16 @@ function behavior(p: Process, v: Vma, start: bigint, end: bigint, advice: number
 
 /** madvise_update_vma: nothing when the flags stay; else split [start, end) off, set them, merge (vma_modify_flags). */
 function updateVma(p: Process, v: Vma, start: bigint, end: bigint, flags: number): bigint {
-  if (flags === v.flags) return end;
   const mm = p.mm;
+  if (flags === v.flags) {
+    noteRule(mm, "protect-same", "the VMA already has this advice's flags: nothing changes", "madvise_update_vma");
+    return end;
+  }
+  const split = v.start < start || v.end > end;
+  noteRule(mm, split ? "protect-split" : "protect-whole", split ? "the advice sets vm_flags on part of the VMA: it is split off"
+    : "the advice sets the whole VMA's vm_flags in place", split ? "madvise_update_vma → vma_modify_flags" : "madvise_update_vma");
   const [first] = mm.isolate(start, end);
   mm.vmas[first]!.flags = flags;
-  mm.mergeAround(first);
+  mm.mergeAround(first, "vma_merge_existing_range");
   return end;
 }

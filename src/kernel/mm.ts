@@ -3,6 +3,7 @@
 import type { MmLayout, Vma } from "./vma.js";
 import { PAGE_SIZE, VM_GROWSDOWN } from "./vma.js";
 import type { Pgtable } from "./pgtable.js";
+import { noteRule, type Rule } from "./rules.js";
 
 let nextMmId = 1;
 
@@ -30,6 +31,8 @@ export class AddressSpace {
   hiwaterRss = 0;
   /** The page-table allocator the fault path hands to ptePa (made once, not per fault). */
   allocTableFn: (() => number) | undefined;
+  /** The Linux rules the calls took, collected only while not null (rules.ts; the replay sets it per step). */
+  rules: Rule[] | null = null;
 
   constructor(readonly root: number, readonly pcid: number, readonly taskSize: bigint) {}
 
@@ -85,15 +88,21 @@ export class AddressSpace {
     return [first, last];
   }
 
-  /** Merge the VMA at `i` with its neighbours where Linux's vma_merge would. */
-  mergeAround(i: number): void {
+  /**
+   * Merge the VMA at `i` with its neighbours where Linux's vma_merge would. `fn` names the
+   * kernel function for the rule noted: vma_merge_new_range for a new range (mmap, a moved
+   * VMA), vma_merge_existing_range for a changed one (mprotect, madvise).
+   */
+  mergeAround(i: number, fn = "vma_merge_new_range"): void {
     if (i + 1 < this.vmas.length && mergeable(this.vmas[i]!, this.vmas[i + 1]!)) {
       this.vmas[i]!.end = this.vmas[i + 1]!.end;
       this.vmas.splice(i + 1, 1);
+      noteRule(this, "merge-above", "merged with the VMA above: same flags, same file and contiguous offset", fn);
     }
     if (i > 0 && mergeable(this.vmas[i - 1]!, this.vmas[i]!)) {
       this.vmas[i - 1]!.end = this.vmas[i]!.end;
       this.vmas.splice(i, 1);
+      noteRule(this, "merge-below", "merged with the VMA below: same flags, same file and contiguous offset", fn);
     }
   }
 

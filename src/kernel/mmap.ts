@@ -13,7 +13,8 @@ import {
   VM_NORESERVE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, type Vma,
 } from "./vma.js";
 import { STACK_GUARD_GAP, getUnmappedArea, roundHintToMin, vmStartGap } from "./unmapped.js";
-import { mergeable } from "./mm.js";
+import { mergeable, type AddressSpace } from "./mm.js";
+import { noteRule } from "./rules.js";
 
 const IN_PAGE = PAGE_SIZE - 1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -86,7 +87,18 @@ export function doMmap(p: Process, addr: bigint, len: bigint, prot: number, flag
     vmFlags |= VM_ACCOUNT;
   }
   // Nothing can fail from here on.
-  if (flags & MAP_FIXED) p.unmapRange(start, start + length);
+  if (flags & MAP_FIXED) {
+    const replaced = overlapping(mm, start, start + length);
+    const first = mm.vmas[mm.indexAfter(start)];
+    const what = replaced !== 1 ? `the ${replaced} VMAs there are unmapped first (in whole or in part)`
+      : first!.start >= start && first!.end <= start + length ? "the VMA there is unmapped first"
+      : "the part of the VMA there is unmapped first (the rest is split off)";
+    noteRule(mm, replaced > 0 ? "fixed-replace" : "fixed", replaced > 0
+      ? `MAP_FIXED replaces what was there: ${what}`
+      : flags & MAP_FIXED_NOREPLACE ? "MAP_FIXED_NOREPLACE at a free range: the mapping goes exactly there" : "MAP_FIXED at a free range: the mapping goes exactly there",
+    "do_mmap → mmap_region");
+    p.unmapRange(start, start + length);
+  }
   // do_mmap: a private anonymous mapping's vm_pgoff is its page number (what merging compares); shared ones start at 0.
   const anonPgoff = vmFlags & VM_SHARED ? 0n : start >> PAGE_SHIFT;
   const vma: Vma = { start, end: start + length, flags: vmFlags, pgoff: viaFile ? pgoff : anonPgoff, file: viaFile,
@@ -116,6 +128,13 @@ function populate(p: Process, vma: Vma, start: bigint, length: bigint): void {
   }
 }
 
+/** How many VMAs overlap [start, end). */
+function overlapping(mm: AddressSpace, start: bigint, end: bigint): number {
+  let n = 0;
+  for (let i = mm.indexAfter(start); i < mm.vmas.length && mm.vmas[i]!.start < end; i++) n++;
+  return n;
+}
+
 /** munmap(2) (do_vmi_munmap): unmapping nothing is fine; a range beyond TASK_SIZE or of length 0 is EINVAL. */
 export function doMunmap(p: Process, start: bigint, len: bigint): void {
   const taskSize = p.mm.taskSize;
@@ -125,6 +144,18 @@ export function doMunmap(p: Process, start: bigint, len: bigint): void {
   }
   const end = start + pageAlign(len);
   if (end === start) throw new KernelError(EINVAL, "munmap: length is 0");
+  const mm = p.mm, n = overlapping(mm, start, end);
+  if (n === 0) noteRule(mm, "munmap-nothing", "nothing is mapped there: munmap succeeds and changes nothing", "do_vmi_munmap");
+  else {
+    const first = mm.vmas[mm.indexAfter(start)]!, last = mm.vmas[mm.indexAfter(start) + n - 1]!;
+    if (first.start < start || last.end > end) {
+      noteRule(mm, "munmap-split", first.start < start && first.end > end
+        ? "munmap of the middle of a VMA splits it in two and removes the middle"
+        : "munmap splits the VMA at the range's edge and removes the part inside", "do_vmi_align_munmap → split_vma");
+    } else {
+      noteRule(mm, "munmap-remove", n === 1 ? "munmap removes the whole VMA" : `munmap removes ${n} whole VMAs`, "do_vmi_align_munmap");
+    }
+  }
   p.unmapRange(start, end);
 }
 
@@ -143,9 +174,13 @@ export function doBrkFlags(mm: Process["mm"], oldbrk: bigint, newbrk: bigint): v
   if (prev && prev.end === oldbrk && prev.end > mm.startBrk && mergeable(prev, fresh)) {
     prev.end = newbrk;
     mm.trackPeak();
+    noteRule(mm, "brk-grow", "brk grows [heap]: the VMA below the old break is extended", "do_brk_flags");
     return;
   }
   mm.insert(fresh);
+  noteRule(mm, "brk-new", oldbrk === mm.startBrk
+    ? "brk creates [heap]: a new VMA at start_brk, never merged into the bss below"
+    : "brk maps a new VMA at the old break: the VMA below cannot be extended", "do_brk_flags");
 }
 
 /**
@@ -155,24 +190,36 @@ export function doBrkFlags(mm: Process["mm"], oldbrk: bigint, newbrk: bigint): v
  */
 export function doBrk(p: Process, brk: bigint): bigint {
   const mm = p.mm, orig = mm.brk;
-  if (brk < mm.startBrk) return orig;
+  const refused = (why: string, fn: string) => { noteRule(mm, "brk-refused", `brk refused: ${why}; the old break is returned`, fn); return orig; };
+  if (brk < mm.startBrk) {
+    noteRule(mm, "brk-query", brk === 0n ? `brk(0) asks for the break: the current one, 0x${orig.toString(16)}, is returned and nothing changes`
+      : `below start_brk 0x${mm.startBrk.toString(16)}: the current break is returned, nothing changes`, "sys_brk");
+    return orig;
+  }
   const newbrk = pageAlign(brk), oldbrk = pageAlign(mm.brk);
-  if (oldbrk === newbrk) { mm.brk = brk; return brk; }
+  if (oldbrk === newbrk) {
+    noteRule(mm, "brk-same-page", "the new break is in the same page as the old: only mm->brk moves, no VMA changes", "sys_brk");
+    mm.brk = brk;
+    return brk;
+  }
   if (brk <= mm.brk) {
     // Always allow shrinking, if [newbrk, oldbrk) starts in a mapping (the heap).
     const v = mm.vmas[mm.indexAfter(newbrk)];
-    if (!v || v.start >= oldbrk) return orig;
+    if (!v || v.start >= oldbrk) return refused("nothing is mapped between the new and the old break", "sys_brk");
     mm.brk = brk;
+    noteRule(mm, "brk-shrink", "brk shrinks [heap]: the pages above the new break are unmapped", "do_vmi_align_munmap");
     p.unmapRange(newbrk, oldbrk);
     return brk;
   }
   // check_brk_limits: get_unmapped_area(MAP_FIXED) of the growth.
   const len = (newbrk - oldbrk) & U64_MAX;
-  if (len > mm.taskSize || oldbrk > mm.taskSize - len) return orig;
+  if (len > mm.taskSize || oldbrk > mm.taskSize - len) return refused("the heap would pass TASK_SIZE", "check_brk_limits");
   // The next mapping must leave a page free, and stack_guard_gap below a stack.
   const next = mm.vmas[mm.indexAfter(oldbrk)];
-  if (next && next.start < newbrk + PAGE_SIZE + STACK_GUARD_GAP && newbrk + PAGE_SIZE > vmStartGap(next)) return orig;
-  if (!p.kernel.commitFits(len / PAGE_SIZE)) return orig;   // do_brk_flags charges it
+  if (next && next.start < newbrk + PAGE_SIZE + STACK_GUARD_GAP && newbrk + PAGE_SIZE > vmStartGap(next)) {
+    return refused(`the mapping at 0x${next.start.toString(16)} is in the way (a page free, and stack_guard_gap below a stack, must stay)`, "sys_brk");
+  }
+  if (!p.kernel.commitFits(len / PAGE_SIZE)) return refused("the growth does not fit the commit limit (RAM + swap)", "do_brk_flags");   // do_brk_flags charges it
   doBrkFlags(mm, oldbrk, newbrk);
   mm.brk = brk;
   return brk;

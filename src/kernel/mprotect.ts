@@ -13,6 +13,7 @@ import {
   type Vma,
 } from "./vma.js";
 import { pageAlign, protToVm } from "./mmap.js";
+import { noteRule } from "./rules.js";
 
 const IN_PAGE = PAGE_SIZE - 1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -65,12 +66,18 @@ function fixup(p: Process, v: Vma, start: bigint, end: bigint, newflags: number)
     p.kernel.chargeCommit((end - start) / PAGE_SIZE, "mprotect");
     newflags |= VM_ACCOUNT;
   }
-  if (newflags === v.flags) return v.end;
+  if (newflags === v.flags) {
+    noteRule(mm, "protect-same", "the VMA already has these rights: nothing changes", "mprotect_fixup");
+    return v.end;
+  }
+  noteRule(mm, v.start < start || v.end > end ? "protect-split" : "protect-whole", v.start < start || v.end > end
+    ? "mprotect splits the VMA: the part in the range gets the new rights"
+    : "mprotect changes the whole VMA's rights in place", v.start < start || v.end > end ? "mprotect_fixup → vma_modify_flags" : "mprotect_fixup");
   const [first] = mm.isolate(start, end);
   const piece = mm.vmas[first]!;
   piece.flags = newflags;
   rewritePtes(p, piece);
-  mm.mergeAround(first);
+  mm.mergeAround(first, "vma_merge_existing_range");
   return mm.find(start)!.end;
 }
 

@@ -11,6 +11,7 @@ import {
 import { PAGE_SIZE, VM_ACCOUNT, VM_DONTEXPAND, VM_MAYSHARE, VM_PFNMAP, VM_SHARED, type Vma } from "./vma.js";
 import { pageAlign } from "./mmap.js";
 import { getUnmappedArea } from "./unmapped.js";
+import { noteRule } from "./rules.js";
 
 const IN_PAGE = PAGE_SIZE - 1n;
 const U64_MAX = (1n << 64n) - 1n;
@@ -41,6 +42,8 @@ function mremapTo(p: Process, addr: bigint, oldLen: bigint, newLen: bigint, newA
     throw new KernelError(EINVAL, `mremap: new range ${hex(newAddr)}+${hex(newLen)} goes beyond TASK_SIZE`);
   }
   if (addr + oldLen > newAddr && newAddr + newLen > addr) throw new KernelError(EINVAL, "mremap: the old and new ranges overlap");
+  noteRule(mm, "mremap-fixed", `MREMAP_FIXED: the VMA moves to 0x${newAddr.toString(16)}, replacing what was there, its page tables with it`,
+    "mremap_to → move_vma");
   p.unmapRange(newAddr, newAddr + newLen);                  // as Linux: before the remaining checks
   let v = mm.find(addr);
   if (!v) throw new KernelError(EFAULT, `mremap: ${hex(addr)} is not mapped`);
@@ -56,20 +59,31 @@ function mremapTo(p: Process, addr: bigint, oldLen: bigint, newLen: bigint, newA
 
 function mremapAt(p: Process, v: Vma, addr: bigint, oldLen: bigint, newLen: bigint, flags: number): bigint {
   const mm = p.mm;
-  if (newLen === oldLen) return addr;
-  if (newLen < oldLen) { p.unmapRange(addr + newLen, addr + oldLen); return addr; }
+  if (newLen === oldLen) { noteRule(mm, "mremap-same", "the same length: nothing changes", "mremap_at"); return addr; }
+  if (newLen < oldLen) {
+    noteRule(mm, "mremap-shrink", "mremap shrinks in place: the tail is unmapped", "mremap_at → do_vmi_munmap");
+    p.unmapRange(addr + newLen, addr + oldLen);
+    return addr;
+  }
   remapIsValid(p, v, addr, oldLen, newLen);
   const delta = newLen - oldLen;
   if (v.end - addr === oldLen && expandable(p, v, delta)) {
     if (v.flags & VM_ACCOUNT) p.kernel.chargeCommit(delta / PAGE_SIZE, "mremap");
     // vma_merge_extend: the VMA is the merge's prev; only the VMA after it may be absorbed, never the one before.
+    noteRule(mm, "mremap-grow", "the pages after the VMA are free: mremap grows it in place", "expand_vma_in_place → vma_merge_extend");
     v.end += delta;
     const i = mm.indexAfter(v.start), next = mm.vmas[i + 1];
-    if (next && mergeable(v, next)) { v.end = next.end; mm.vmas.splice(i + 1, 1); }
+    if (next && mergeable(v, next)) {
+      v.end = next.end;
+      mm.vmas.splice(i + 1, 1);
+      noteRule(mm, "merge-above", "merged with the VMA above: same flags, same file and contiguous offset", "vma_merge_extend");
+    }
     mm.trackPeak();
     return addr;
   }
   if (!(flags & MREMAP_MAYMOVE)) throw new KernelError(ENOMEM, "mremap: cannot grow in place and may not move");
+  noteRule(mm, "mremap-move", "the pages after the VMA are taken: with MREMAP_MAYMOVE it moves to a new place, its page tables with it",
+    "move_vma → move_page_tables");
   // vrm_set_new_addr: get_unmapped_area(vma->vm_file, 0, new_len, pgoff of addr, MAP_SHARED if VM_MAYSHARE).
   const dest = getUnmappedArea(mm, 0n, newLen, v.flags & VM_MAYSHARE ? MAP_SHARED : 0, "mremap",
     { file: v.file, pgoff: v.pgoff + (addr - v.start) / PAGE_SIZE, vmFlags: v.flags });

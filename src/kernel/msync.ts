@@ -7,6 +7,7 @@ import type { Process } from "./process.js";
 import { EINVAL, ENOMEM, KernelError } from "./constants.js";
 import { PAGE_SIZE, VM_LOCKED } from "./vma.js";
 import { pageAlign } from "./mmap.js";
+import { noteRule } from "./rules.js";
 
 export const MS_ASYNC = 1;
 export const MS_INVALIDATE = 2;
@@ -21,6 +22,7 @@ export function doMsync(p: Process, start: bigint, lenIn: bigint, flags: number)
   if (start & (PAGE_SIZE - 1n)) throw new KernelError(EINVAL, `msync: address ${hex(start)} is not page aligned`);
   const end = start + pageAlign(lenIn);
   if (end >= 1n << 64n) throw new KernelError(ENOMEM, `msync: range ${hex(start)}+${hex(lenIn)} wraps past 2^64`);
+  noteRule(p.mm, "msync", "msync writes dirty file pages back (the model's files have no backing store): no VMA changes", "msync");
   if (end === start) return;
   const mm = p.mm;
   let hole = false;

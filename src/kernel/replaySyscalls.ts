@@ -17,6 +17,7 @@ import { KernelError, MAP_ANONYMOUS, SegmentationFault } from "./constants.js";
 import { parseSyscallLog, type SyscallRecord } from "./syscallLog.js";
 import { describeCall } from "./syscallNames.js";
 import { mapsLine, makeDev } from "../views/maps.js";
+import { ruleSentence, type Rule } from "./rules.js";
 import type { Vma, VmaFile } from "./vma.js";
 
 /** One VMA as maps prints it (no newline), with its range for the diff. */
@@ -51,6 +52,15 @@ export interface ReplayStep {
   faults: VmaChange[];
   /** What the call itself did to the VMAs. */
   changes: VmaChange[];
+  /**
+   * The Linux rules the model followed in this step, in order (rules.ts): a stack growth
+   * before the call, then the call's placement, split, merge, brk or mremap path as the
+   * kernel code took it; a refusal or a call not modelled is one rule saying so. Empty for
+   * an auxiliary call that changed nothing, and for another task's calls.
+   */
+  rules: Rule[];
+  /** The rules as one sentence, each naming its kernel function ("" when there are none). */
+  rule: string;
 }
 
 /** open flags' access mode (O_ACCMODE): O_RDONLY 0, O_WRONLY 1, O_RDWR 2. */
@@ -116,16 +126,42 @@ export class SyscallReplay {
     const rec = this.records[this.position++]!;
     const p = this.processOf(rec);
     const out: ReplayStep = { record: rec, call: describeCall(rec), linux: rec.ret, model: null, notModelled: false, matches: true,
-      faults: [], changes: [] };
+      faults: [], changes: [], rules: [], rule: "" };
     if (p === null || (p !== this.process && !p.alive)) {
       // Another program (a child after execve): nothing of it can be replayed.
       if (rec.mm !== 0) {
         this.memoryCalls++;
         Object.assign(out, { notModelled: true, matches: false, error: `task ${rec.tid} runs another program since its execve (not in the log)` });
+        this.explain(out);
       }
       return out;
     }
     const mine = p === this.process;
+    // The rules are collected for the replayed process only (its VMAs are the ones diffed).
+    const rules: Rule[] = [];
+    if (mine) p.mm.rules = rules;
+    try {
+      this.stepIn(p, rec, out, mine);
+    } finally {
+      if (mine) p.mm.rules = null;
+    }
+    out.rules = rules;
+    this.explain(out);
+    return out;
+  }
+
+  /** A refused call or one not modelled: its rules are that one fact (after any stack growth); then the sentence. */
+  private explain(out: ReplayStep): void {
+    if (out.notModelled) {
+      out.rules = [...out.rules.filter((r) => r.kind === "stack-grow"), { kind: "not-modelled", fn: `sys_${out.record.name}`, text: `the model cannot replay it: ${out.error}` }];
+    } else if (out.error !== undefined && out.model !== null && out.model < 0n) {
+      const linux = out.linux === out.model ? ", as Linux did" : "";
+      out.rules = [...out.rules.filter((r) => r.kind === "stack-grow"), { kind: "refused", fn: `sys_${out.record.name}`, text: `refused with ${out.error}${linux}` }];
+    }
+    out.rule = ruleSentence(out.rules);
+  }
+
+  private stepIn(p: Process, rec: SyscallRecord, out: ReplayStep, mine: boolean): void {
     let before = mine ? this.lines() : [];
     if (rec.name !== "exit_group" && rec.name !== "exit" && this.growStack(p, rec.sp) && mine) {
       const grown = this.lines();
@@ -150,7 +186,6 @@ export class SyscallReplay {
       this.auxiliary(p, rec);
     }
     if (mine) out.changes = diffVmas(before, this.lines());
-    return out;
   }
 
   /** Replay until `memoryCalls` reaches `k` (all memory calls when undefined) or the log ends; the steps taken. */

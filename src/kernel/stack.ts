@@ -5,6 +5,7 @@
 import type { AddressSpace } from "./mm.js";
 import { PAGE_SIZE, VM_EXEC, VM_GROWSDOWN, VM_READ, VM_WRITE, type Vma } from "./vma.js";
 import { STACK_GUARD_GAP } from "./unmapped.js";
+import { noteRule } from "./rules.js";
 
 /** RLIMIT_STACK's default soft limit (`ulimit -s` 8192 KiB): the most a stack VMA may span. */
 export const DEFAULT_STACK_RLIMIT = 8n << 20n;
@@ -25,6 +26,7 @@ export function expandStack(mm: AddressSpace, va: bigint): Vma | null {
       address - prev.end < STACK_GUARD_GAP) return null;
   if (prev && prev.end > address) return null;
   if (v.end - address > mm.stackRlimit) return null;                  // acct_stack_growth
+  noteRule(mm, "stack-grow", `a fault at 0x${va.toString(16)}, below [stack]: the stack grows down to cover its page`, "expand_downwards");
   v.pgoff -= (v.start - address) / PAGE_SIZE;
   v.start = address;
   mm.trackPeak();

@@ -6,6 +6,7 @@
 import type { AddressSpace } from "./mm.js";
 import { ENOMEM, EINVAL, KernelError, MAP_32BIT, MAP_FIXED, MAP_SHARED } from "./constants.js";
 import { PAGE_SIZE, TASK_SIZE_4LEVEL, VM_GROWSDOWN, type Vma, type VmaFile } from "./vma.js";
+import { noteRule } from "./rules.js";
 
 const PAGE_MASK = ~(PAGE_SIZE - 1n);
 /** The 47-bit window mmap stays in unless a hint above it asks for more (x86 DEFAULT_MAP_WINDOW). */
@@ -80,6 +81,12 @@ function hintValid(mm: AddressSpace, addr: bigint, len: bigint): boolean {
   return (addr > DEFAULT_MAP_WINDOW) === (addr + len > DEFAULT_MAP_WINDOW);
 }
 
+/**
+ * Which search found the last address topDown or bottomUp returned (the rule noted by
+ * getUnmappedArea): set as they return, read at once, so it is never stale.
+ */
+let placedBy: "hint" | "top-down" | "bottom-up" = "top-down";
+
 /** arch_get_unmapped_area: bottom-up from TASK_UNMAPPED_BASE (or in MAP_32BIT's window); -1n when nothing fits. */
 function bottomUp(mm: AddressSpace, addr: bigint, len: bigint, flags: number): bigint {
   let begin = TASK_UNMAPPED_BASE, end = addr > DEFAULT_MAP_WINDOW ? mm.taskSize : DEFAULT_MAP_WINDOW;
@@ -87,8 +94,9 @@ function bottomUp(mm: AddressSpace, addr: bigint, len: bigint, flags: number): b
   if (len > end) return -1n;
   if (addr !== 0n) {
     addr = (addr + PAGE_SIZE - 1n) & PAGE_MASK;
-    if (end - len >= addr && fits(mm, addr, len)) return addr;
+    if (end - len >= addr && fits(mm, addr, len)) { placedBy = "hint"; return addr; }
   }
+  placedBy = "bottom-up";
   return unmappedAreaBottomUp(mm, len, begin, end);
 }
 
@@ -100,12 +108,28 @@ function bottomUp(mm: AddressSpace, addr: bigint, len: bigint, flags: number): b
 function topDown(mm: AddressSpace, addr0: bigint, len: bigint, flags: number, vmFlags: number): bigint {
   if (flags & MAP_32BIT) return bottomUp(mm, addr0, len, flags);
   const addr = addr0 & PAGE_MASK;
-  if (addr !== 0n && hintValid(mm, addr, len) && fits(mm, addr, len)) return addr;
+  if (addr !== 0n && hintValid(mm, addr, len) && fits(mm, addr, len)) { placedBy = "hint"; return addr; }
   // A hint above the 47-bit window opens the whole (5-level) address space.
   const high = addr > DEFAULT_MAP_WINDOW ? mm.mmapBase + (mm.taskSize - DEFAULT_MAP_WINDOW) : mm.mmapBase;
   const gap = vmFlags & VM_GROWSDOWN ? STACK_GUARD_GAP : 0n;
   const a = unmappedAreaTopdown(mm, len + gap, PAGE_SIZE, high);
+  placedBy = "top-down";
   return a >= 0n ? a + gap : bottomUp(mm, addr0, len, flags);
+}
+
+/** The rule of the search that placed a mapping at `a` (placedBy, just set). */
+function notePlacement(mm: AddressSpace, hint: bigint, flags: number): void {
+  if (placedBy === "hint") {
+    noteRule(mm, "hint", `the hint 0x${hint.toString(16)} is free: the mapping goes there`, "arch_get_unmapped_area_topdown");
+  } else if (placedBy === "top-down") {
+    noteRule(mm, "top-down", `top-down first fit below mmap_base 0x${mm.mmapBase.toString(16)}${hint !== 0n ? ` (the hint 0x${hint.toString(16)} cannot be used)` : ""}`,
+      "vm_unmapped_area");
+  } else if (flags & MAP_32BIT) {
+    noteRule(mm, "bottom-up", "MAP_32BIT: bottom-up first fit in [1 GiB, 2 GiB)", "arch_get_unmapped_area");
+  } else {
+    noteRule(mm, "bottom-up", `no gap below mmap_base holds it: bottom-up first fit from TASK_UNMAPPED_BASE 0x${TASK_UNMAPPED_BASE.toString(16)}`,
+      "arch_get_unmapped_area");
+  }
 }
 
 /** PMD_SIZE: a transparent huge page. */
@@ -160,7 +184,15 @@ export function getUnmappedArea(mm: AddressSpace, addr: bigint, len: bigint, fla
     const thp = file !== null ? file.shmem !== true && file.dev >= 1 << 20 : (flags & MAP_SHARED) === 0 && addr === 0n && len % PMD_SIZE === 0n;
     a = 0n;
     if (thp) a = thpArea(mm, addr, len, file !== null ? what.pgoff << 12n : 0n, flags, what.vmFlags);
-    if (a === 0n) a = topDown(mm, addr, len, flags, what.vmFlags);
+    if (a !== 0n) {
+      noteRule(mm, "thp", file !== null
+        ? "THP-aligned: the range holds a whole 2 MiB of the file, so address and file offset agree modulo 2 MiB"
+        : "THP-aligned: an anonymous mapping of a multiple of 2 MiB starts on a 2 MiB boundary",
+      file !== null ? "thp_get_unmapped_area" : "thp_get_unmapped_area_vmflags");
+    } else {
+      a = topDown(mm, addr, len, flags, what.vmFlags);
+      if (a >= 0n) notePlacement(mm, addr, flags);
+    }
     if (a < 0n) throw new KernelError(ENOMEM, `${call}: no free range of 0x${len.toString(16)} bytes`);
   }
   if (a > mm.taskSize - len) throw new KernelError(ENOMEM, `${call}: range 0x${a.toString(16)}+0x${len.toString(16)} goes beyond TASK_SIZE`);

@@ -52,6 +52,8 @@ describe("wasm-mmu process replay: --steps, --check failures, bad input", () => 
     const five = r.stdout.slice(r.stdout.indexOf("\n#5 "), r.stdout.indexOf("\n#6 "));
     expect(five).toMatch(/\n {2}split {4}7ffff7f85000-7ffff7fb3000 r--p 00000000 fe:00 339872 +\/usr\/lib\/x86_64-linux-gnu\/libselinux\.so\.1\n/);
     expect(five.split("\n").filter((l) => l.includes("->"))).toHaveLength(3);
+    expect(five).toContain("\n  rule: MAP_FIXED replaces what was there: the part of the VMA there is unmapped first (the rest is split off) (do_mmap → mmap_region).\n");
+    expect(r.stdout).toContain("#1 brk(0) = 0x55555557a000\n  rule: brk(0) asks for the break: the current one, 0x55555557a000, is returned and nothing changes (sys_brk).\n");
     expect(r.stdout.endsWith("\n\n" + run(["process", "replay", LOG, "--initial", INITIAL, "--at", "8"]).stdout)).toBe(true);
   });
 
