@@ -7,6 +7,7 @@ export * from "./constants/layout";
 export * from "./constants/tlb";
 export * from "./constants/tlbKind";
 export * from "./arch/x86/attributes";
+export * from "./arch/riscv/constants";
 
 import { CORE_END, FAST_ENTRY_ADDEND, FAST_MAX_ENTRIES, TLB_FAST, CNT_HITS, TLB_ITLB, TLB_DTLB, TLB_STLB } from "./constants/layout";
 import { setConfig, cr0, cr3, cr4, efer, pkru, eflagsAc, mode, maxPhyAddr } from "./arch/x86/state";
@@ -142,3 +143,6 @@ export function syncCounters(): void {
 
 export * from "./constants/replay";
 export { replayConfigure, replayChunk } from "./replay";
+
+// RISC-V: its own entry points, bound by the host at create time (arch/riscv/exports.ts).
+export * from "./arch/riscv/exports";

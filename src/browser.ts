@@ -7,6 +7,17 @@ export type {
 } from "./machine.js";
 export { PageTableBuilder, PAGE_4K, PAGE_2M, PAGE_4M, PAGE_1G } from "./arch/x86/pageTable.js";
 export type { MapFlags, PageSize } from "./arch/x86/pageTable.js";
+export { RiscvMachine, RiscvMachineFault } from "./arch/riscv/machine.js";
+export type {
+  RiscvMachineOptions, RiscvControl, RiscvTranslation, RiscvWalkTrace, RiscvQuirks, AdMode,
+} from "./arch/riscv/machine.js";
+export type { RiscvFault, RiscvFaultKind } from "./arch/riscv/fault.js";
+export type { RiscvWalkStep } from "./arch/riscv/walkSteps.js";
+export type { PmpEntry } from "./arch/riscv/pmp.js";
+export { RiscvPageTableBuilder, RV_PAGE_4K, RV_PAGE_64K, RV_PAGE_2M, RV_PAGE_4M, RV_PAGE_1G, RV_PAGE_512G, RV_PAGE_256T } from "./arch/riscv/pageTable.js";
+export type { RiscvMapFlags } from "./arch/riscv/pageTable.js";
+export { decodePte, describePte, CAUSE_NAMES } from "./arch/riscv/decode.js";
+export type { RiscvMode, Privilege, RiscvPteFields } from "./arch/riscv/decode.js";
 export { ConfigError, ArgumentTypeError, ArgumentRangeError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";

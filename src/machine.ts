@@ -15,11 +15,14 @@ import { TlbStatsReader } from "./tlbStats.js";
 import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";
+import { RiscvMachine, type RiscvMachineOptions } from "./arch/riscv/machine.js";
 
 export type AccessKind = "read" | "write" | "fetch";
 export { splitVa, toBigVa, MachineFault, type VirtualAddress, type Fault, type WalkStep };
 
 export interface MachineOptions {
+  /** "x86" (the default). `Machine.create({ arch: "riscv", ... })` builds a RiscvMachine (src/arch/riscv/machine.ts). */
+  arch?: "x86";
   /** Guest RAM in bytes: a multiple of 4 KiB, 1 MiB to 3.5 GiB. Default 64 MiB. */
   ramBytes?: number;
   /** Initial paging mode; sets CR0/CR4/EFER as an OS would (see `initialControl`). Default "4level". */
@@ -70,7 +73,7 @@ export interface WalkTrace {
 }
 
 const MODE_NAMES: PagingMode[] = ["none", "legacy32", "pae", "4level", "5level"];
-const MACHINE_KEYS = ["ramBytes", "mode", "maxPhyAddr", "quirks", "pages1G", "tlb", "memory", "ramOffset", "ramBase"] as const;
+const MACHINE_KEYS = ["arch", "ramBytes", "mode", "maxPhyAddr", "quirks", "pages1G", "tlb", "memory", "ramOffset", "ramBase"] as const;
 const REGISTER_KEYS = ["cr0", "cr3", "cr4", "efer"] as const;
 const FLAG_KEYS = ["wp", "pse", "pge", "smep", "smap", "pke", "pcide", "nxe", "ac"] as const;
 const CONTROL_KEYS = [...REGISTER_KEYS, ...FLAG_KEYS, "pkru"] as const;
@@ -120,8 +123,14 @@ export class Machine {
    * Build a machine: validates every option (an unknown key is refused, naming it), sizes
    * the WASM memory once, loads the initial control state.
    */
-  static async create(options?: MachineOptions): Promise<Machine> {
-    const o = checkOptions(options, MACHINE_KEYS, "Machine.create");
+  static create(options: RiscvMachineOptions): Promise<RiscvMachine>;
+  static create(options?: MachineOptions): Promise<Machine>;
+  static async create(options?: MachineOptions | RiscvMachineOptions): Promise<Machine | RiscvMachine> {
+    // The arch is chosen here, once: each arch's machine binds its own core entry points.
+    const arch = options !== null && typeof options === "object" ? (options as { arch?: unknown }).arch : undefined;
+    if (arch === "riscv") return RiscvMachine.create(options as RiscvMachineOptions);
+    if (arch !== undefined && arch !== "x86") throw new ConfigError(`arch: ${show(arch)} is not "x86" or "riscv"`);
+    const o = checkOptions(options as MachineOptions | undefined, MACHINE_KEYS, "Machine.create");
     const ramBytes = validateRamBytes(o.ramBytes ?? DEFAULT_RAM);
     const mode = validateMode(o.mode ?? "4level");
     const maxPhyAddr = validateMaxPhyAddr(o.maxPhyAddr ?? 40);

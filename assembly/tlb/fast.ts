@@ -114,3 +114,22 @@ export function fastFlushPage(va: u64): void {
     store<u64>(FAST_OFFSET + <usize>(slot * fastEntries + idx) * FAST_ENTRY_SIZE, EMPTY);
   }
 }
+
+/**
+ * Install one 4 KiB piece at entry `e` for another arch's fill (arch/riscv/translate.ts:
+ * its own rights decide which kinds get the page); `accessed`: the kind the walk was for,
+ * whose replaced entry counts as an eviction. x86 keeps its own fill loop (fastFill).
+ */
+export function fastInstall(e: usize, page: u64, addend: u64, accessed: bool): void {
+  const old = load<u64>(e);
+  if (old == EMPTY) {
+    if (listLength < FAST_LIST_CAPACITY) store<u32>(FAST_LIST_OFFSET + (listLength++ << 2), <u32>e);
+    else listOverflow = true;
+  } else if (old != page && accessed) {
+    count(TLB_FAST, CNT_EVICTIONS);
+  }
+  store<u64>(e, page);
+  store<u64>(e + FAST_ENTRY_ADDEND, addend);
+}
+/** A piece of a page larger than 4 KiB was installed: a page flush then flushes everything. */
+export function fastMarkLarge(): void { largeInstalled = true; }

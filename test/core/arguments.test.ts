@@ -25,7 +25,7 @@ async function machine() {
 
 describe("unknown option keys are refused, naming the key and the valid ones", () => {
   test.each([
-    [{ ramByte: 1 << 20 }, /Machine\.create: unknown option "ramByte" \(valid: ramBytes, mode, maxPhyAddr, quirks, pages1G, tlb, memory, ramOffset, ramBase\)/],
+    [{ ramByte: 1 << 20 }, /Machine\.create: unknown option "ramByte" \(valid: arch, ramBytes, mode, maxPhyAddr, quirks, pages1G, tlb, memory, ramOffset, ramBase\)/],
     [{ tlb: { kindd: "arch" } }, /tlb: unknown option "kindd" \(valid: kind, entries, itlb, dtlb, stlb\)/],
     [{ tlb: { kind: "arch", stlb: { entries: 64, way: 4 } } }, /tlb\.stlb: unknown option "way" \(valid: entries, ways\)/],
   ])("Machine.create(%o)", async (opts, message) => {

@@ -1,0 +1,60 @@
+// Physical memory protection for S- and U-mode accesses (privileged spec, "Physical Memory
+// Protection"): up to PMP_ENTRIES entries, each a pmpcfg byte (R, W, X, A, L) and a
+// pmpaddr (address bits 55:2 on RV64, 33:2 on RV32). The lowest-numbered entry that
+// matches any byte of an access decides: it must match every byte and grant the kind.
+// No entry matching an S/U access fails when at least one entry is implemented; with none
+// implemented (the host gave no table) every access passes. Checked on PTE reads, on A/D
+// writes and on the final physical address (walk.ts).
+import { PMP_A_SHIFT, PMP_ENTRIES, PMP_NA4, PMP_NAPOT, PMP_OFF, PMP_R, PMP_TOR, PMP_W, PMP_X } from "./constants";
+import { ACC_FETCH, ACC_WRITE } from "../../constants/access";
+import { quirksQemu, xlen32 } from "./state";
+
+const cfgs = memory.data(PMP_ENTRIES);
+const addrs = memory.data(PMP_ENTRIES * 8, 8);
+/** Entries implemented (0: no PMP, every access passes). */
+export let pmpCount: u32 = 0;
+
+/** Set entry `i` (< PMP_ENTRIES); the host validated the values. */
+export function setPmpEntry(i: u32, cfg: u32, addr: u64): void {
+  store<u8>(cfgs + i, <u8>cfg);
+  store<u64>(addrs + (<usize>i << 3), addr);
+}
+export function setPmpCount(n: u32): void { pmpCount = n; }
+
+/** The PMP permission bit an access kind needs. */
+@inline export function pmpPerm(kind: u32): u32 { return kind == ACC_WRITE ? PMP_W : kind == ACC_FETCH ? PMP_X : PMP_R; }
+
+/** The `size` bytes at physical address `pa` may be accessed with permission `perm` (PMP_R/W/X). */
+@inline export function pmpAllows(pa: u64, size: u64, perm: u32): bool {
+  return pmpCount == 0 || pmpMatch(pa, size, perm);
+}
+
+function pmpMatch(pa: u64, size: u64, perm: u32): bool {
+  const end = pa + size;
+  // QEMU 7.2 on RV32 decodes PMP ranges as 32-bit values (target_ulong): no entry reaches
+  // an address at or above 4 GiB, so such an access matches none and fails.
+  if (quirksQemu && xlen32 && end > (<u64>1 << 32)) return false;
+  for (let i: u32 = 0; i < pmpCount; i++) {
+    const cfg = <u32>load<u8>(cfgs + i);
+    const a = (cfg >> PMP_A_SHIFT) & 3;
+    if (a == PMP_OFF) continue;
+    const addr = load<u64>(addrs + (<usize>i << 3));
+    let lo: u64, hi: u64;
+    if (a == PMP_TOR) {
+      lo = i == 0 ? 0 : load<u64>(addrs + (<usize>(i - 1) << 3)) << 2;
+      hi = addr << 2;
+    } else if (a == PMP_NA4) {
+      lo = addr << 2;
+      hi = lo + 4;
+    } else {   // NAPOT: the trailing ones of pmpaddr give the size, 2^(ones + 3) bytes
+      const ones = <u64>ctz(~addr);
+      if (ones >= 60) return (cfg & perm) != 0;    // pmpaddr all ones: the whole address space
+      lo = (addr & ~((<u64>1 << ones) - 1)) << 2;
+      hi = lo + (<u64>1 << (ones + 3));
+    }
+    if (lo >= hi || end <= lo || pa >= hi) continue;   // no byte matches (TOR with top ≤ bottom matches nothing)
+    if (pa < lo || end > hi) return false;             // some bytes only: the access fails
+    return (cfg & perm) != 0;
+  }
+  return false;
+}
