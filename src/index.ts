@@ -10,3 +10,5 @@ export { openTrace, TraceSourceError } from "./trace/source.js";
 export type { TraceSource, OpenedTrace } from "./trace/source.js";
 export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./arch/x86/conformance.js";
 export type { ConformanceSummary, VectorOutcome, X86Vector } from "./arch/x86/conformance.js";
+export { runRiscvConformance, parseRiscvVectors, RiscvConformanceRunner } from "./arch/riscv/conformance.js";
+export type { RiscvConformanceSummary, RiscvOutcome, RiscvVector, RiscvExpect } from "./arch/riscv/conformance.js";

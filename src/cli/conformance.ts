@@ -1,5 +1,6 @@
-// `wasm-mmu conformance x86 FILE.jsonl[.gz]`: replay the QEMU x86 vectors
-// (test/fixtures/oracle/x86/FORMAT.md) and report where the emulator disagrees.
+// `wasm-mmu conformance x86|riscv FILE.jsonl[.gz]`: replay the QEMU vectors
+// (test/fixtures/oracle/<arch>/FORMAT.md) and report where the emulator disagrees. The
+// x86 runner lives here; riscv's in conformanceRiscv.ts, sharing the file reading.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../arch/x86/conformance.js";
@@ -7,34 +8,45 @@ import { badInput, CliError, EXIT_BAD_INPUT, parseCommandArgs, usage } from "./e
 import { parseChoice } from "./parse.js";
 
 export const CONFORMANCE_HELP = `Usage: wasm-mmu conformance x86 FILE.jsonl[.gz] [options]
+       wasm-mmu conformance riscv FILE.jsonl[.gz] [--expect qemu|svade|svadu] [options]
 
-Replay every x86 paging vector of FILE (JSON Lines, gzip-compressed or not; the format
-of test/fixtures/oracle/x86/FORMAT.md) and compare the emulator's outcome with the expected
-one: fault, error code, CR2 (#PF), value read, memory after and every entry's value
-after (A/D bits). Prints the totals, the disagreements per field and per vector set,
-and the first disagreements.
+Replay every paging vector of FILE (JSON Lines, gzip-compressed or not; the formats of
+test/fixtures/oracle/x86/FORMAT.md and test/fixtures/oracle/riscv/FORMAT.md), each from a
+fresh machine state, and compare the emulator's outcome with the expected one. Prints the
+totals, the disagreements per field and per vector set, and the first disagreements.
+x86 compares fault, error code, CR2 (#PF), value read, memory after and every entry's
+value after (A/D bits); riscv compares fault, cause, tval, value read, memory after and
+every PTE's value after.
 
 Options:
-  --quirks sdm|qemu     sdm (default): expect silicon, i.e. QEMU's result corrected by
-                        sdm_check.diff; qemu: expect QEMU 7.2's result as recorded
+  --quirks sdm|qemu     x86: sdm (default): expect silicon, i.e. QEMU's result corrected
+                        by sdm_check.diff; qemu: expect QEMU 7.2's result as recorded
+  --expect qemu|svade|svadu
+                        riscv: svade (default): the specification with Svade (A/D clear is
+                        a page fault), QEMU's result corrected by spec_check.diff; svadu: the
+                        specification with Svadu and menvcfg.ADUE=1 (svadu_check.diff);
+                        qemu: QEMU 7.2's result (quirks "qemu", A/D set by the walker)
   --tlb fast|arch|none  the TLB model in front of the walks (default fast)
   --out OUT.jsonl       write the emulator's own outcome, one JSON line per vector:
-                        {"id","fault","error_code","cr2","read_value","mem_after","walk_after"}
+                        x86 {"id","fault","error_code","cr2","read_value","mem_after","walk_after"}
+                        riscv {"id","fault","cause","tval","read_value","mem_after","walk_after"}
+                        (hex values as strings, null where absent)
   -h, --help            this help
 
 Exit status: 0 every vector agrees; 1 usage: an unknown option, a bad option value, a
 missing file, corrupt gzip, an unwritable --out; 2 bad input data: a malformed vector
 (reported as "line N: ..."), or any disagreement.
 
-Example:
+Examples:
   wasm-mmu conformance x86 test/fixtures/oracle/x86/legacy32.jsonl.gz --quirks qemu
+  wasm-mmu conformance riscv test/fixtures/oracle/riscv/sv39.jsonl.gz --expect svadu --out sv39.out.jsonl
 `;
 
 const OPTIONS = {
-  quirks: { type: "string" }, tlb: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
+  quirks: { type: "string" }, expect: { type: "string" }, tlb: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
 } as const;
 
-const ARCHITECTURES = ["x86"];
+const ARCHITECTURES = ["x86", "riscv"];
 const MODES = ["4level", "5level", "pae", "legacy32"];
 const SHOW = 10;
 
@@ -132,10 +144,16 @@ export async function conformanceCommand(args: string[], out: (line: string) => 
   const { values: o, positionals } = parseCommandArgs(args, OPTIONS, true);
   if (o.help) { out(CONFORMANCE_HELP.trimEnd()); return 0; }
   const [arch, path, ...extra] = positionals;
-  if (arch === undefined) throw usage("missing the architecture (x86) and the vector file (see wasm-mmu conformance --help)");
+  if (arch === undefined) throw usage(`missing the architecture (${ARCHITECTURES.join(", ")}) and the vector file (see wasm-mmu conformance --help)`);
   if (!ARCHITECTURES.includes(arch)) throw usage(`unknown architecture "${arch}" (supported: ${ARCHITECTURES.join(", ")})`);
   if (path === undefined) throw usage("missing the vector file FILE.jsonl[.gz]");
   if (extra.length) throw usage(`unexpected argument "${extra[0]}"`);
+  if (arch === "riscv") {
+    if (o.quirks !== undefined) throw usage("--quirks is for x86; riscv takes --expect qemu|svade|svadu");
+    const { riscvConformanceCommand } = await import("./conformanceRiscv.js");   // loaded for riscv only (and no import cycle)
+    return riscvConformanceCommand(path, { expect: o.expect, tlb: o.tlb, out: o.out }, out);
+  }
+  if (o.expect !== undefined) throw usage("--expect is for riscv; x86 takes --quirks sdm|qemu");
   const quirks = parseChoice(o.quirks ?? "sdm", "--quirks", ["sdm", "qemu"] as const);
   const tlb = parseChoice(o.tlb ?? "fast", "--tlb", ["fast", "arch", "none"] as const);
 
