@@ -66,7 +66,7 @@ export function setMessage(text: string, error = false): void {
 
 /** `pages` entries of /proc/PID/pagemap from `va`. */
 export function pagemap(p: Process, va: bigint, pages: number): BigUint64Array {
-  const bytes = KS.kernel.procfs.read(`/proc/${p.pid}/pagemap`, { offset: (va >> 12n) * 8n, length: pages * 8 }) as Uint8Array;
+  const bytes = p.kernel.procfs.read(`/proc/${p.pid}/pagemap`, { offset: (va >> 12n) * 8n, length: pages * 8 }) as Uint8Array;
   const out = new BigUint64Array(bytes.length / 8);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = view.getBigUint64(i * 8, true);

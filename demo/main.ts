@@ -1,4 +1,4 @@
-// The demo page (npm run demo): four panels over the library's platform-neutral modules.
+// The demo page (npm run demo): five panels over the library's platform-neutral modules.
 //   1. Page walk (walkPanel.ts, walkSteps.ts, walkBits.ts): a 4-level Machine with a small
 //      page table; type a VA and see each level's table, index, entry and decoded bits;
 //      flip a bit in guest RAM and see the outcome.
@@ -6,11 +6,14 @@
 //   3. Kernel (kernelPanel.ts, kernelState.ts, mapsPicture.ts): a process's maps as a
 //      picture, fork + COW, RAM exhaustion → swap.
 //   4. Trace replay (replayPanel.ts, plot.ts): a lackey trace replayed in a Worker.
+//   5. A real program (processPanel.ts, processState.ts, mapsPicture.ts): a recorded Linux
+//      process's memory syscalls stepped through the kernel model, with the rule each took.
 // This file only wires them. Never imports src/index.ts (it pulls Node's zlib).
 import { $, setStatus } from "./dom.js";
 import { K_RAM, swapSlots } from "./kernelState.js";
 import { doChildWrite, doExhaust, doFork, doReadBack, kernelReset } from "./kernelPanel.js";
 import { drawPlot } from "./plot.js";
+import { processInit, processNext, processReset } from "./processPanel.js";
 import { startReplay } from "./replayPanel.js";
 import { renderTlb, tlbFlush, tlbInvlpg, tlbSweep } from "./tlbPanel.js";
 import { renderMappingTable, renderWalk } from "./walkPanel.js";
@@ -46,6 +49,13 @@ async function main(): Promise<void> {
     if (file) startReplay({ kind: "file", file });
   });
   drawPlot([]);
+
+  await processInit();
+  $("proc-history").addEventListener("change", () => { void processReset(); });
+  $("proc-next").addEventListener("click", () => processNext(1));
+  $("proc-next10").addEventListener("click", () => processNext(10));
+  $("proc-run").addEventListener("click", () => processNext());
+  $("proc-reset").addEventListener("click", () => { void processReset(); });
 
   const c = W.m.tlbConfig;
   setStatus(`Ready. WebAssembly core loaded: a 4-level machine with ${WALK_RAM >> 20} MiB of RAM and TLBs iTLB ${c.itlb.entries}/${c.itlb.ways}, `

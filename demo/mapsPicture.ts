@@ -1,6 +1,7 @@
-// Panel 3's picture of a process: /proc/PID/maps drawn as one bar per VMA, each bar
-// coloured page by page from /proc/PID/pagemap (private, shared COW, zero page, page
-// cache, swap, not present), and /proc/meminfo with its key lines highlighted.
+// The picture of a process (panels 3 and 5): /proc/PID/maps drawn as one bar per VMA, each
+// bar coloured page by page from /proc/PID/pagemap (private, shared COW, zero page, page
+// cache, swap, not present), and panel 3's /proc/meminfo with its key lines highlighted.
+// Everything is read through the process's own kernel (p.kernel): panel 5's replay has its own.
 import type { Process } from "../src/kernel/process.js";
 import { PM_FILE, PM_MMAP_EXCLUSIVE, PM_PFRAME_MASK, PM_PRESENT, PM_SWAP } from "../src/views/pagemap.js";
 import { $, h, hex, s, sizeText } from "./dom.js";
@@ -15,10 +16,15 @@ const STATE_LABEL: Record<PageState, string> = {
   swap: "in swap", special: "special mapping",
 };
 
-export function renderMaps(p: Process): void {
-  const text = KS.kernel.procfs.read(`/proc/${p.pid}/maps`) as string;
-  $("maps-caption").textContent = `/proc/${p.pid}/maps as a picture: one bar per line (VMA), low addresses at the top; `
-    + `bar length ∝ log₂(size); gaps between VMAs folded; each bar coloured page by page from /proc/${p.pid}/pagemap.`;
+/** Where to draw: the picture's and the caption's element ids; the VMAs ("start-end" in hex, as maps) to outline. */
+export interface MapsTarget { picture: string; caption: string; highlight?: ReadonlySet<string> }
+
+export function renderMaps(p: Process, target: MapsTarget = { picture: "maps-picture", caption: "maps-caption" }): void {
+  const kernel = p.kernel;
+  const text = kernel.procfs.read(`/proc/${p.pid}/maps`) as string;
+  $(target.caption).textContent = `/proc/${p.pid}/maps as a picture: one bar per line (VMA), low addresses at the top; `
+    + `bar length ∝ log₂(size); gaps between VMAs folded; each bar coloured page by page from /proc/${p.pid}/pagemap`
+    + `${target.highlight ? "; outlined in red: the VMAs the last step created or changed" : ""}.`;
   const re = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) (\S+) (\S+) (\d+) *(.*)$/;
   const lines = text.trimEnd().split("\n").map((l) => re.exec(l)).filter((x): x is RegExpExecArray => x !== null);
   const BAR_X = 0, BAR_MAX = 300, LABEL_X = 316, ROW = 24, GAP = 15;
@@ -49,12 +55,13 @@ export function renderMaps(p: Process): void {
       for (const e of pm) {
         if ((e & PM_SWAP) !== 0n) states.push("swap");
         else if ((e & PM_PRESENT) === 0n) states.push("none");
-        else if ((e & PM_PFRAME_MASK) === BigInt(KS.kernel.zeroFrame)) states.push("zero");
+        else if ((e & PM_PFRAME_MASK) === BigInt(kernel.zeroFrame)) states.push("zero");
         else if ((e & PM_FILE) !== 0n) states.push("file");
         else states.push((e & PM_MMAP_EXCLUSIVE) !== 0n ? "private" : "shared");
       }
     }
-    const g = s("g", { "data-vma": `${mm[1]}-${mm[2]}` });
+    const lit = target.highlight?.has(`${mm[1]}-${mm[2]}`) ?? false;
+    const g = s("g", { "data-vma": `${mm[1]}-${mm[2]}`, "data-changed": lit ? "1" : null });
     g.append(s("rect", { x: BAR_X, y, width: w, height: ROW - 6, fill: "#ffffff", stroke: "#5c677d", "stroke-width": 1 }));
     // Runs of equal state, each page 1/pages of the bar.
     let i = 0;
@@ -73,10 +80,11 @@ export function renderMaps(p: Process): void {
         g.append(s("line", { x1: x, x2: x, y1: y + 0.5, y2: y + ROW - 6.5, stroke: "#ffffff", "stroke-width": 0.6 }));
       }
     }
+    if (lit) g.append(s("rect", { x: BAR_X - 2, y: y - 2, width: w + 4, height: ROW - 2, fill: "none", stroke: "#c92a2a", "stroke-width": 2, rx: 2 }));
     const resident = states.filter((st) => st === "private" || st === "shared" || st === "file" || st === "zero").length;
     const swapped = states.filter((st) => st === "swap").length;
     const label = `${mm[1]}-${mm[2]} ${perms} ${offset} ${dev} ${inode}`;
-    g.append(s("text", { x: LABEL_X, y: y + 9, "font-size": 11, fill: "#1f2430" }, label, name ? s("tspan", { "font-weight": "bold" }, "  " + name) : ""));
+    g.append(s("text", { x: LABEL_X, y: y + 9, "font-size": 11, fill: lit ? "#c92a2a" : "#1f2430", "font-weight": lit ? "bold" : null }, label, name ? s("tspan", { "font-weight": "bold" }, "  " + name) : ""));
     g.append(s("text", { x: LABEL_X, y: y + 19, "font-size": 9.5, fill: "#6b7280" },
       `${sizeText(size)}${special || start >= taskSize ? "" : `, ${resident} of ${pages} pages resident${swapped ? `, ${swapped} in swap` : ""}`}`));
     rows.push(g);
@@ -91,8 +99,10 @@ export function renderMaps(p: Process): void {
     x += 20 + STATE_LABEL[st].length * 6.4;
   }
   rows.push(legend);
-  const height = y + 24, width = 820;
-  $("maps-picture").replaceChildren(s("svg", { width: "100%", viewBox: `0 0 ${width} ${height}`, "data-pid": p.pid }, ...rows));
+  // Wide enough for the longest label (11 px monospace: about 6.7 px a character); the SVG scales to its box.
+  const longest = Math.max(0, ...lines.map((m) => `${m[1]}-${m[2]} ${m[3]} ${m[4]} ${m[5]} ${m[6]}  ${m[7]}`.length));
+  const height = y + 24, width = Math.max(820, Math.ceil(LABEL_X + longest * 6.7 + 8));
+  $(target.picture).replaceChildren(s("svg", { width: "100%", viewBox: `0 0 ${width} ${height}`, "data-pid": p.pid }, ...rows));
 }
 
 export function renderMeminfo(): void {

@@ -40,7 +40,9 @@ export async function buildDemo({ outdir = DEMO_OUT, quiet = false } = {}) {
     format: "esm",
     platform: "browser",
     target: "es2022",
-    loader: { ".wasm": "binary" },
+    // The recorded process histories of panel 5 (demo/processState.ts), bundled as text from
+    // test/fixtures/processes: the page fetches nothing for them.
+    loader: { ".wasm": "binary", ".jsonl": "text", ".maps": "text" },
     sourcemap: "linked",
     logLevel: quiet ? "error" : "warning",
     plugins: [noNodeBuiltins],
