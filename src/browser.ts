@@ -14,6 +14,7 @@ export type {
 export type { RiscvFault, RiscvFaultKind } from "./arch/riscv/fault.js";
 export type { RiscvWalkStep } from "./arch/riscv/walkSteps.js";
 export type { PmpEntry } from "./arch/riscv/pmp.js";
+export type { RiscvTlbEntry } from "./arch/riscv/tlbEntries.js";
 export { RiscvPageTableBuilder, RV_PAGE_4K, RV_PAGE_64K, RV_PAGE_2M, RV_PAGE_4M, RV_PAGE_1G, RV_PAGE_512G, RV_PAGE_256T } from "./arch/riscv/pageTable.js";
 export type { RiscvMapFlags } from "./arch/riscv/pageTable.js";
 export { decodePte, describePte, CAUSE_NAMES } from "./arch/riscv/decode.js";

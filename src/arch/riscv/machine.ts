@@ -10,7 +10,8 @@ import {
   validateRamBase, validateRamBytes, type ResolvedTlb, type TlbOptions,
 } from "../../config.js";
 import { splitVa, toBigVa, type VirtualAddress } from "../x86/address.js";
-import { TlbStatsReader } from "../../tlbStats.js";
+import { TlbStatsReader, type ArchTlbLevel } from "../../tlbStats.js";
+import { riscvTlbEntries, type RiscvTlbEntry } from "./tlbEntries.js";
 import { Batch } from "../../batch.js";
 import { PhysicalMemory } from "../../physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "../../perCall.js";
@@ -218,6 +219,15 @@ export class RiscvMachine {
     const va = vaddr === undefined ? 0n : toBigVa(vaddr, "sfenceVma vaddr");
     if (asid !== undefined) toInt(asid, "sfenceVma asid", 0, this.xlen === 32 ? 0x1ff : 0xffff);
     this.core.rvSfenceVma(vaddr === undefined ? 0 : 1, va, asid === undefined ? 0 : 1, asid ?? 0);
+  }
+
+  /**
+   * The valid entries of an architectural-TLB level (`tlb.kind: "arch"`) in RISC-V terms:
+   * page, frame, ASID, G, raw R/W/X/U/D, LRU age. (`tlb.entries()` gives the shared,
+   * x86-named view of the same arrays; `tlb.stats()` the counters.)
+   */
+  tlbEntries(level: ArchTlbLevel): RiscvTlbEntry[] {
+    return riscvTlbEntries(this.tlb, level);
   }
 
   /** Drop every TLB entry (SFENCE.VMA x0, x0). */

@@ -106,3 +106,20 @@ describe.each(["fast", "arch", "none"] as const)("%s TLB: never a foreign or sta
     }
   });
 });
+
+test("tlbEntries: each arch TLB entry in RISC-V terms (ASID, G, raw R/W/X/U/D, page size)", async () => {
+  const m = await Machine.create({ arch: "riscv", mode: "sv39", ramBase: RAM, ramBytes: 64 << 20, tlb: { kind: "arch" } });
+  const b = new RiscvPageTableBuilder(m);
+  b.map(0x1000, OLD, 4096, { w: false, x: true, u: true });
+  b.map(0x200000, RAM + 0x600000, 0x200000, { g: true, d: false });
+  m.setControl({ satp: b.satp(7), sum: true });
+  m.translate(0x1008, "fetch", "U");
+  m.translate(0x200010, "read");
+  const e = m.tlbEntries("stlb").map(({ va, pageSize, pa, asid, global, r, w, x, u, d }) => ({ va, pageSize, pa, asid, global, r, w, x, u, d }));
+  expect(e).toEqual(expect.arrayContaining([
+    { va: 0x1000n, pageSize: 4096, pa: OLD, asid: 7, global: false, r: true, w: false, x: true, u: true, d: false },
+    { va: 0x200000n, pageSize: 0x200000, pa: RAM + 0x600000, asid: 7, global: true, r: true, w: true, x: false, u: false, d: false },
+  ]));
+  expect(e).toHaveLength(2);
+  expect(m.tlbEntries("itlb")).toHaveLength(1);
+});
