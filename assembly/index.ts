@@ -142,7 +142,13 @@ export function syncCounters(): void {
 }
 
 export * from "./constants/replay";
-export { replayConfigure, replayChunk } from "./replay";
+export { replayConfigure, replayChunk, replayWide } from "./replay";
 
 // RISC-V: its own entry points, bound by the host at create time (arch/riscv/exports.ts).
 export * from "./arch/riscv/exports";
+
+// TLB studies (assembly/study/): any geometry and policy over decoded translation records.
+export * from "./constants/study";
+export { studyAlloc, studyReset, studyTop } from "./study/heap";
+export { studyTlbCreate } from "./study/tlb";
+export { studyConfigCreate, studyResetStats, studyRun } from "./study/run";

@@ -15,12 +15,16 @@ import {
 import {
   FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK, REPLAY_BAD_ADDRESS,
   REPLAY_BAD_CONFIG, REPLAY_BAD_LENGTH, REPLAY_BAD_SIZE, REPLAY_MALFORMED, REPLAY_OK, REPLAY_OUT_OF_MEMORY,
-  REPLAY_WALK_FAULT, RS_ERROR_LINE, RS_ERROR_OFFSET, RS_FRAMES,
+  REPLAY_WALK_FAULT, REPLAY_LOG_NONE, REPLAY_LOG_DECODE, RS_ERROR_LINE, RS_ERROR_OFFSET, RS_FRAMES,
   RS_ITLB_HITS, RS_ITLB_MISSES, RS_DTLB_HITS, RS_DTLB_MISSES, RS_LINES, RS_LOG_COUNT, RS_OUTCOME_HASH,
   RS_PAGE_FAULTS, RS_PAGE_TABLE_PAGES, RS_PHYS_HASH, RS_RECORDS, RS_RECORDS_I, RS_RECORDS_L, RS_RECORDS_M,
   RS_RECORDS_S, RS_STLB_HITS, RS_STLB_MISSES, RS_TRANSLATIONS, RS_WALKS,
 } from "./constants/replay";
 import { ACC_FETCH, ACC_READ, ACC_USER } from "./constants/access";
+import {
+  REC_FIRST_TOUCH, REC_INSTR, REC_KIND_FETCH, REC_KIND_LOAD, REC_KIND_SHIFT, REC_KIND_STORE, REC_RECORD_START,
+  REC_VPN_SHIFT, STUDY_RECORD_BYTES,
+} from "./constants/study";
 import {
   CR0_PG, CR0_WP, CR4_PAE, EFER_LMA, EFER_LME, PTE_PRESENT, PTE_PS, PTE_USER, PTE_WRITE,
 } from "./arch/x86/constants";
@@ -28,14 +32,27 @@ import { ramOffset, ramSize, setRam, setRamSize } from "./ram";
 import { setWalkBased, walk, walkPa } from "./arch/x86/walk";
 import { ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_2M, CLASS_4K, archConfigure, archFind, archInsert, archTouch, frameAddr } from "./tlb/arch";
 import { loadState } from "./arch/x86/control";
+import { tlbFrameAddr, tlbInsert, tlbLookup } from "./study/tlb";
 
 // Configuration.
 let shift: u64 = 12;
 let pageMask: u64 = 0xfff;
 let sizeClass: u32 = CLASS_4K;
 let logging: bool = false;
+/** The log holds the study's 16-byte translation records (constants/study.ts), not REPLAY_LOG_RECORD ones. */
+let decoding: bool = false;
+/** REC_RECORD_START until the current trace record's first translation is logged. */
+let recordStart: u64 = 0;
 /** replayConfigure ran: the hex table the parser's scans stop on is filled. */
 let configured: bool = false;
+
+/**
+ * Levels wider than the arch TLB's narrow probe use the study's TLB (study/tlb.ts: a hash
+ * of tags and per-set LRU lists, O(1) whatever the ways) instead: 0, or its descriptor.
+ * The same LRU order, so the same results; a fully associative 65536/65536 STLB then costs
+ * what a 12-way one does instead of a scan of every way per lookup.
+ */
+let wideI: usize = 0, wideD: usize = 0, wideS: usize = 0;
 
 // Model state.
 let nextFrame: u64 = 0x100;
@@ -56,22 +73,26 @@ let failure: i32 = REPLAY_OK;
 const NOT_HEX: u8 = 0xff;
 
 /**
- * Start a replay: page size (12 or 21), TLB geometry (validated by the host), logging.
- * Returns REPLAY_OK, or REPLAY_BAD_CONFIG (nothing changed) for another page shift.
+ * Start a replay: page size (12 or 21), TLB geometry (validated by the host), logging:
+ * REPLAY_LOG_NONE, REPLAY_LOG_TEXT (the per-translation log) or REPLAY_LOG_DECODE (the
+ * study's translation records: one decode feeds every configuration of a sweep).
+ * Returns REPLAY_OK, or REPLAY_BAD_CONFIG (nothing changed) for another page shift or log.
  */
 export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u32, dtlbW: u32,
-                                stlbE: u32, stlbW: u32, log: bool): i32 {
-  if (pageShift != 12 && pageShift != 21) return REPLAY_BAD_CONFIG;
+                                stlbE: u32, stlbW: u32, log: u32): i32 {
+  if ((pageShift != 12 && pageShift != 21) || log > REPLAY_LOG_DECODE) return REPLAY_BAD_CONFIG;
   configured = true;
   shift = <u64>pageShift;
   pageMask = (<u64>1 << shift) - 1;
   sizeClass = pageShift == 21 ? CLASS_2M : CLASS_4K;
-  logging = log;
+  logging = log != REPLAY_LOG_NONE;
+  decoding = log == REPLAY_LOG_DECODE;
   setRam(ramOffset, 0, ramSize);   // the model's frames are numbered from physical address 0 (§6)
   setWalkBased(false);
   archConfigure(ARCH_ITLB, itlbE, itlbW);
   archConfigure(ARCH_DTLB, dtlbE, dtlbW);
   archConfigure(ARCH_STLB, stlbE, stlbW);
+  wideI = 0; wideD = 0; wideS = 0;
   nextFrame = 0x100; pml4 = 0;
   lines = 0; records = 0; recI = 0; recL = 0; recS = 0; recM = 0; translations = 0;
   itlbHits = 0; itlbMisses = 0; dtlbHits = 0; dtlbMisses = 0; stlbHits = 0; stlbMisses = 0;
@@ -82,6 +103,31 @@ export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u
   }
   flushStats();
   return REPLAY_OK;
+}
+
+/**
+ * After replayConfigure: run these levels on study TLBs (descriptors from studyTlbCreate
+ * with frames, LRU, the level's geometry; 0 keeps the arch TLB). The host places RAM
+ * above them. Returns REPLAY_BAD_CONFIG before replayConfigure.
+ */
+export function replayWide(itlb: usize, dtlb: usize, stlb: usize): i32 {
+  if (!configured) return REPLAY_BAD_CONFIG;
+  wideI = itlb; wideD = dtlb; wideS = stlb;
+  return REPLAY_OK;
+}
+
+/** Look `vpn` up in level `l` (its study TLB when `wide` is not 0); the frame on a hit, else -1. */
+@inline function l1Find(l: u32, wide: usize, vpn: u64): i64 {
+  if (wide != 0) return tlbLookup(wide, vpn) ? <i64>load<u64>(tlbFrameAddr(wide)) : -1;
+  const i = archFind(l, vpn, sizeClass, 0);
+  if (i < 0) return -1;
+  archTouch(l, <u32>i);
+  return <i64>load<u64>(frameAddr(l, <u32>i));
+}
+
+@inline function levelInsert(l: u32, wide: usize, va: u64, frame: u64): void {
+  if (wide != 0) { tlbInsert(wide, va >> shift); store<u64>(tlbFrameAddr(wide), frame); }
+  else archInsert(l, va, sizeClass, frame, 0);
 }
 
 @inline function stat(field: u32, v: u64): void { store<u64>(REPLAY_STATS_OFFSET + (<usize>field << 3), v); }
@@ -173,21 +219,20 @@ function demandFault(va: u64): bool {
 function translate(va: u64, instr: bool, letter: u32): bool {
   translations++;
   const l1 = instr ? ARCH_ITLB : ARCH_DTLB;
+  const wide1 = instr ? wideI : wideD;
   let outcome = OUTCOME_L1;
   let frame: u64;
   const vpn = va >> shift;
-  const i = archFind(l1, vpn, sizeClass, 0);
-  if (i >= 0) {
+  const f1 = l1Find(l1, wide1, vpn);
+  if (f1 >= 0) {
     if (instr) itlbHits++; else dtlbHits++;
-    archTouch(l1, <u32>i);
-    frame = load<u64>(frameAddr(l1, <u32>i));
+    frame = <u64>f1;
   } else {
     if (instr) itlbMisses++; else dtlbMisses++;
-    const j = archFind(ARCH_STLB, vpn, sizeClass, 0);
-    if (j >= 0) {
+    const f2 = l1Find(ARCH_STLB, wideS, vpn);
+    if (f2 >= 0) {
       stlbHits++;
-      archTouch(ARCH_STLB, <u32>j);
-      frame = load<u64>(frameAddr(ARCH_STLB, <u32>j));
+      frame = <u64>f2;
       outcome = OUTCOME_STLB;
     } else {
       stlbMisses++;
@@ -205,14 +250,22 @@ function translate(va: u64, instr: bool, letter: u32): bool {
         if (walk(canon, acc, true) != 0) { failure = REPLAY_WALK_FAULT; return false; }
       }
       frame = walkPa & ~pageMask;
-      archInsert(ARCH_STLB, va, sizeClass, frame, 0);
+      levelInsert(ARCH_STLB, wideS, va, frame);
     }
-    archInsert(l1, va, sizeClass, frame, 0);
+    levelInsert(l1, wide1, va, frame);
   }
   const pa = frame | (va & pageMask);
   physHash = fnv8(physHash, pa);
   outcomeHash = fnvByte(fnv8(outcomeHash, pa), <u64>outcome);
-  if (logging) {
+  if (decoding) {
+    const r = REPLAY_LOG_OFFSET + <usize>logCount * STUDY_RECORD_BYTES;
+    const kind = letter == 0x49 ? REC_KIND_FETCH : letter == 0x4c ? REC_KIND_LOAD : REC_KIND_STORE;
+    store<u64>(r, pa);
+    store<u64>(r + 8, (vpn << REC_VPN_SHIFT) | (<u64>kind << REC_KIND_SHIFT) | recordStart
+      | (instr ? REC_INSTR : 0) | (outcome == OUTCOME_FAULT ? REC_FIRST_TOUCH : 0));
+    recordStart = 0;
+    logCount++;
+  } else if (logging) {
     const r = REPLAY_LOG_OFFSET + <usize>logCount * REPLAY_LOG_RECORD;
     store<u64>(r, currentLine);
     store<u64>(r + 8, va);
@@ -322,6 +375,7 @@ export function replayChunk(len: u32): i32 {
     // §3: translations.
     records++;
     currentLine = lines;
+    recordStart = REC_RECORD_START;
     let ok = true;
     if (letter == 0x49) { recI++; ok = access(addr, size, true, 0x49); }
     else if (letter == 0x4c) { recL++; ok = access(addr, size, false, 0x4c); }

@@ -48,7 +48,7 @@ export function steps(root = ROOT) {
     },
     {
       name: "build:js",
-      inputs: [...walk(at("src")), at("build", "mmu.wasm"), at("scripts", "build.mjs"), at("package-lock.json")],
+      inputs: [...walk(at("src")), ...walk(at("schemas")), at("build", "mmu.wasm"), at("scripts", "build.mjs"), at("package-lock.json")],
       outputs: ["index.js", "browser.js", "cli.js"].map((f) => at("dist", f)),
     },
     {

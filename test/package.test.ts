@@ -3,12 +3,13 @@ import { expect, test } from "vitest";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-test("npm pack ships the bundles, their types, the CLI, the sample trace and the README, and nothing else", () => {
+test("npm pack ships the bundles, their types, the CLI, the sample trace, the study schemas and the README, and nothing else", () => {
   const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path).sort();
   for (const need of ["package.json", "README.md", "dist/index.js", "dist/browser.js", "dist/cli.js", "dist/types/index.d.ts",
-    "dist/types/browser.d.ts", "data/sample.lackey.gz", "data/tables.example.json"]) expect(files).toContain(need);
-  const stray = files.filter((f) => !/^(package\.json|README\.md|data\/(sample\.lackey\.gz|tables\.example\.json|README\.md)|dist\/(index|browser|cli)\.js|dist\/types\/.*\.d\.ts)$/.test(f));
+    "dist/types/browser.d.ts", "data/sample.lackey.gz", "data/tables.example.json",
+    "schemas/study-config.schema.json", "schemas/study-output.schema.json"]) expect(files).toContain(need);
+  const stray = files.filter((f) => !/^(package\.json|README\.md|data\/(sample\.lackey\.gz|tables\.example\.json|README\.md)|schemas\/study-(config|output)\.schema\.json|dist\/(index|browser|cli)\.js|dist\/types\/.*\.d\.ts)$/.test(f));
   expect(stray).toEqual([]);
 });
 

@@ -47,6 +47,16 @@ export const REPLAY_WALK_FAULT: i32 = 6;
 /** `replayConfigure` with a page shift other than 12 or 21 (nothing configured), or `replayChunk` before any. */
 export const REPLAY_BAD_CONFIG: i32 = 7;
 
+/** Replay runs a level with more ways than this on a study TLB (replayWide), not the arch TLB's scan. */
+export const REPLAY_WIDE_WAYS: u32 = 32;
+
+// replayConfigure's log modes.
+export const REPLAY_LOG_NONE: u32 = 0;
+/** The per-translation log (REPLAY_LOG_RECORD records; the host prints them as text). */
+export const REPLAY_LOG_TEXT: u32 = 1;
+/** The study's decode: STUDY_RECORD_BYTES translation records (constants/study.ts). */
+export const REPLAY_LOG_DECODE: u32 = 2;
+
 // Outcomes (trace-replay.md §7).
 export const OUTCOME_L1: u32 = 0;
 export const OUTCOME_STLB: u32 = 1;

@@ -19,6 +19,8 @@ const COMMANDS: Record<string, { load: () => Promise<Loaded>; summary: string }>
     summary: "walk one virtual address step by step over a page table you describe" },
   replay: { load: async () => { const m = await import("./replay.js"); return { run: m.replayCommand, help: m.REPLAY_HELP }; },
     summary: "replay a valgrind lackey memory trace through the TLBs: hits, misses, walks, faults" },
+  study: { load: async () => { const m = await import("./study.js"); return { run: m.studyCommand, help: m.STUDY_HELP }; },
+    summary: "many TLB configurations over many traces in one pass: sweeps, shards, CSV" },
   maps: { load: async () => { const m = await import("./kernel.js"); return { run: m.mapsCommand, help: m.MAPS_HELP }; },
     summary: "import a real /proc/PID/maps into a process and print its maps" },
   proc: { load: async () => { const m = await import("./kernel.js"); return { run: m.procCommand, help: m.PROC_HELP }; },

@@ -45,6 +45,14 @@ export interface CoreExports {
   replayConfigure(pageShift: number, itlbE: number, itlbW: number, dtlbE: number, dtlbW: number,
                   stlbE: number, stlbW: number, log: number): number;
   replayChunk(len: number): number;
+  replayWide(itlb: number, dtlb: number, stlb: number): number;
+  studyReset(): void;
+  studyTop(): number;
+  studyAlloc(bytes: number): number;
+  studyTlbCreate(entries: number, ways: number, policy: number, seed: bigint, frames: number): number;
+  studyConfigCreate(itlb: number, dtlb: number, stlb: number): number;
+  studyResetStats(config: number): void;
+  studyRun(config: number, records: number, count: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

@@ -84,6 +84,7 @@ const NL = 0x0a;
  */
 const INITIAL_RAM = 4 << 20;
 const MAX_PAGES = 65536;
+const MIB = 1 << 20;
 
 export class ReplayEngine {
   readonly pageSize: number;
@@ -100,7 +101,8 @@ export class ReplayEngine {
 
   private constructor(private readonly core: CoreExports, private readonly memory: WebAssembly.Memory,
                       private readonly k: CoreConstants, config: ReplayConfig,
-                      private readonly onLog?: (text: string) => void) {
+                      private readonly onLog?: (text: string) => void,
+                      private readonly onDecoded?: (records: Uint8Array) => void) {
     this.pageSize = config.huge ? 2 << 20 : 4096;
     const max = k.num.ARCH_MAX_ENTRIES;
     this.geometry = {
@@ -109,27 +111,46 @@ export class ReplayEngine {
       stlb: parseGeometry(config.stlb ?? DEFAULT_STLB, "stlb", max),
     };
     // When logging, each call's output must fit the log buffer (assembly/constants/layout.ts).
-    this.capacity = onLog ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
+    this.capacity = onLog || onDecoded ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
   }
 
-  /** A fresh engine (its own core instance and memory). Unknown keys and bad values throw ConfigError naming them. */
-  static async create(config: ReplayConfig = {}): Promise<ReplayEngine> {
+  /**
+   * A fresh engine (its own core instance and memory). Unknown keys and bad values throw ConfigError naming them.
+   * `onDecoded` (TLB studies, src/study/): receives the translation records of each chunk
+   * (STUDY_RECORD_BYTES each, a view into the core's memory, valid during the call only)
+   * instead of a text log.
+   */
+  static async create(config: ReplayConfig = {}, onDecoded?: (records: Uint8Array) => void): Promise<ReplayEngine> {
     checkReplayOptions(config, REPLAY_CONFIG_KEYS);
     // One instance: the memory starts at a page (the static data) and grows to the RAM
     // base the instance reports, plus the initial RAM (no scratch instance for the layout).
     const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES });
     const { exports, raw } = await instantiateCore(memory);
-    const ramBase = exports.defaultRamBase();
-    memory.grow(Math.ceil((ramBase + INITIAL_RAM) / 65536) - 1);
     const k = readConstants(raw);
-    const engine = new ReplayEngine(exports, memory, k, config, config.onLog);
+    if (onDecoded && config.onLog) throw new ConfigError("replay: a text log and decoded records cannot both be taken");
+    const engine = new ReplayEngine(exports, memory, k, config, config.onLog, onDecoded);
     const g = engine.geometry;
+    // Levels wider than REPLAY_WIDE_WAYS run on study TLBs (O(1) lookups whatever the ways),
+    // allocated first from the core's end; RAM then starts above them, 1 MiB aligned.
+    exports.studyReset();
+    const wide = (t: TlbGeometry) => {
+      if (t.ways <= k.num.REPLAY_WIDE_WAYS) return 0;
+      const d = exports.studyTlbCreate(t.entries, t.ways, k.num.POLICY_LRU, 1n, 1);
+      if (d === 0) throw new Error(`replay: no memory for a ${t.entries}/${t.ways} TLB`);
+      return d;
+    };
+    const wides = [wide(g.itlb), wide(g.dtlb), wide(g.stlb)] as const;
+    const ramBase = Math.max(exports.defaultRamBase(), Math.ceil(exports.studyTop() / MIB) * MIB);
+    const want = Math.ceil((ramBase + INITIAL_RAM) / 65536);
+    if (want > memory.buffer.byteLength / 65536) memory.grow(want - memory.buffer.byteLength / 65536);
     // The architectural TLBs (the replay loop uses their arrays); the fast TLB unused, at its least size.
     exports.configure(ramBase, BigInt(memory.buffer.byteLength - ramBase), 40, k.num.QUIRKS_SDM, k.num.FEATURE_PAGES_1G,
       k.num.TLB_KIND_ARCH, 1, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways, g.stlb.entries, g.stlb.ways);
     const rc = exports.replayConfigure(config.huge ? 21 : 12, g.itlb.entries, g.itlb.ways, g.dtlb.entries, g.dtlb.ways,
-      g.stlb.entries, g.stlb.ways, config.onLog ? 1 : 0);
+      g.stlb.entries, g.stlb.ways,
+      onDecoded ? k.num.REPLAY_LOG_DECODE : config.onLog ? k.num.REPLAY_LOG_TEXT : k.num.REPLAY_LOG_NONE);
     if (rc !== k.num.REPLAY_OK) throw new Error(`replay: the core refused its configuration (status ${rc})`);
+    exports.replayWide(...wides);
     return engine;
   }
 
@@ -216,6 +237,10 @@ export class ReplayEngine {
       throw new Error(`replay: internal error: the core refused a chunk of ${len} bytes (status ${rc})`);
     }
     if (this.onLog) this.drainLog();
+    else if (this.onDecoded && rc === n.REPLAY_OK) {
+      const count = this.stat(n.RS_LOG_COUNT);
+      if (count > 0) this.onDecoded(new Uint8Array(this.buffer!, n.REPLAY_LOG_OFFSET, count * n.STUDY_RECORD_BYTES));
+    }
     if (rc === n.REPLAY_OK) return;
     const line = this.stat(n.RS_ERROR_LINE);
     const text = shortened(giant ?? this.lineAt(this.stat(n.RS_ERROR_OFFSET), len));

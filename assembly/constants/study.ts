@@ -1,0 +1,55 @@
+// TLB studies (assembly/study/): the decoded-translation record, the replacement
+// policies, the TLB descriptor and the per-configuration block the host reads.
+//
+//  translation record (STUDY_RECORD_BYTES = 16), written by the replay's decode mode:
+//   0  u64 pa · 8 u64 meta = vpn << REC_VPN_SHIFT | REC_* flags | kind << REC_KIND_SHIFT
+
+export const STUDY_RECORD_BYTES: u32 = 16;
+/** The translation is on the instruction path (an I record). */
+export const REC_INSTR: u32 = 1;
+/** The first translation of this page in the trace: it takes the demand-paging fault. */
+export const REC_FIRST_TOUCH: u32 = 2;
+/** The first translation of its trace record (warm-up and intervals count records). */
+export const REC_RECORD_START: u32 = 4;
+/** Bits 5:4: the access kind, REC_KIND_FETCH / _LOAD / _STORE. */
+export const REC_KIND_SHIFT: u32 = 4;
+export const REC_KIND_FETCH: u32 = 0;
+export const REC_KIND_LOAD: u32 = 1;
+export const REC_KIND_STORE: u32 = 2;
+export const REC_VPN_SHIFT: u32 = 8;
+
+// Replacement policies.
+export const POLICY_LRU: u32 = 0;
+export const POLICY_PLRU: u32 = 1;
+export const POLICY_FIFO: u32 = 2;
+export const POLICY_RANDOM: u32 = 3;
+/** Ways up to this count are searched in their set; wider sets use a hash of tags. */
+export const STUDY_SCAN_WAYS: u32 = 16;
+/** The largest study TLB (entries). */
+export const STUDY_MAX_ENTRIES: u32 = 1 << 22;
+
+// Per-configuration block (studyConfigCreate): three TLB descriptors, the position in the
+// record stream, where to stop, and the statistics (u64 fields from CFG_STATS).
+export const CFG_ITLB: u32 = 0;
+export const CFG_DTLB: u32 = 4;
+export const CFG_STLB: u32 = 8;
+/** u64: records started so far (never reset: the host's clock for warm-up and intervals). */
+export const CFG_RECORDS_SEEN: u32 = 16;
+/** u64: studyRun stops before the translation that would start record number CFG_STOP_AT. */
+export const CFG_STOP_AT: u32 = 24;
+export const CFG_STATS: u32 = 64;
+export const CFG_BYTES: u32 = 64 + 8 * 32;
+
+// Statistics fields (u64 index from CFG_STATS).
+export const SS_RECORDS: u32 = 0;
+export const SS_FETCH_RECORDS: u32 = 1;
+export const SS_TRANSLATIONS: u32 = 2;
+export const SS_ITLB_HITS: u32 = 3;
+export const SS_ITLB_MISSES: u32 = 4;
+export const SS_DTLB_HITS: u32 = 5;
+export const SS_DTLB_MISSES: u32 = 6;
+export const SS_STLB_HITS: u32 = 7;
+export const SS_STLB_MISSES: u32 = 8;
+export const SS_FAULTS: u32 = 9;
+export const SS_OUTCOME_HASH: u32 = 10;
+export const SS_FIELDS: u32 = 11;

@@ -1,0 +1,113 @@
+// The study's worker thread: it runs its share of the configurations over the decoded
+// translation records the main thread streams to it. The function below is the whole
+// worker: it is started from its own source text (Function.prototype.toString, an `eval`
+// worker), so it imports nothing and reads every core constant from workerData; it gets
+// the compiled core (a WebAssembly.Module, shared, not recompiled) the same way.
+//
+// Messages in: begin {configs}, chunk {records: SharedArrayBuffer, count}, end.
+// Messages out: ack (a chunk is done: the main thread's flow control), result, error.
+import type * as WorkerThreads from "node:worker_threads";
+
+/** Per configuration, as the main thread sends it. */
+export interface WorkerConfig {
+  id: number;
+  /** [entries, ways, policy code, seed] for the iTLB, dTLB and STLB. */
+  tlbs: [number, number, number, number][];
+  warmup: number;
+  interval: number;
+}
+
+export interface WorkerResult {
+  id: number;
+  /** The statistics block (SS_* fields) at the end, over the measured records. */
+  stats: bigint[];
+  /** Per interval: the record number it ends at, then the SS_* fields' growth over it (the hash excluded: 0n). */
+  intervals: { end: number; stats: bigint[] }[];
+}
+
+/** The worker's body: self-contained JavaScript once compiled (no imports, no outer names). */
+export function studyWorkerMain(wt: typeof WorkerThreads): void {
+  const port = wt.parentPort!;
+  const { module, k } = wt.workerData as { module: WebAssembly.Module; k: Record<string, number> };
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const x = new WebAssembly.Instance(module, { env: { memory } }).exports as any;
+  const NEVER = 0xffffffffffffffffn;
+  /** Records per slice: 64 KiB. */
+  const SLICE = 4096;
+  interface State { id: number; c: number; warmup: number; interval: number; warm: boolean; last: bigint[]; lastEnd: number; intervals: { end: number; stats: bigint[] }[] }
+  let states: State[] = [];
+  let input = 0;
+  const view = () => new DataView(memory.buffer);
+  const stats = (c: number): bigint[] => {
+    const v = view(), out: bigint[] = [];
+    for (let f = 0; f < k.SS_FIELDS!; f++) out.push(v.getBigUint64(c + k.CFG_STATS! + 8 * f, true));
+    return out;
+  };
+  const seen = (c: number) => Number(view().getBigUint64(c + k.CFG_RECORDS_SEEN!, true));
+  const setStop = (c: number, at: number) => view().setBigUint64(c + k.CFG_STOP_AT!, at === Infinity ? NEVER : BigInt(at), true);
+  const delta = (a: bigint[], b: bigint[]) => a.map((v, f) => (f === k.SS_OUTCOME_HASH ? 0n : v - b[f]!));
+  const cut = (s: State) => {
+    const now = stats(s.c);
+    s.intervals.push({ end: seen(s.c), stats: delta(now, s.last) });
+    s.last = now;
+    s.lastEnd = seen(s.c);
+  };
+  /** The run stopped at CFG_STOP_AT: the end of the warm-up or of an interval. */
+  const boundary = (s: State) => {
+    const n = seen(s.c);
+    if (!s.warm) {
+      s.warm = true;
+      x.studyResetStats(s.c);
+      s.last = stats(s.c);
+      s.lastEnd = n;
+    } else cut(s);
+    setStop(s.c, s.interval > 0 ? n + s.interval : Infinity);
+  };
+  port.on("message", (m: { type: string; configs?: { id: number; tlbs: number[][]; warmup: number; interval: number }[];
+                           records?: SharedArrayBuffer; count?: number }) => {
+    try {
+      if (m.type === "begin") {
+        x.studyReset();
+        states = m.configs!.map((cfg) => {
+          const t = cfg.tlbs.map(([e, w, p, seed]) => x.studyTlbCreate(e, w, p, BigInt(seed!), 0) as number);
+          const c = x.studyConfigCreate(t[0], t[1], t[2]) as number;
+          if (c === 0) throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+          return { id: cfg.id, c, warmup: cfg.warmup, interval: cfg.interval, warm: cfg.warmup === 0, last: [], lastEnd: 0, intervals: [] };
+        });
+        input = x.studyAlloc(k.MAX_CHUNK_BYTES) as number;
+        if (input === 0) throw new Error("no memory for the study's input");
+        for (const s of states) {
+          s.last = stats(s.c);
+          setStop(s.c, s.warmup > 0 ? s.warmup : s.interval > 0 ? s.interval : Infinity);
+        }
+      } else if (m.type === "chunk") {
+        const count = m.count!;
+        new Uint8Array(memory.buffer, input, count * k.STUDY_RECORD_BYTES!).set(new Uint8Array(m.records!, 0, count * k.STUDY_RECORD_BYTES!));
+        // Every configuration over a slice, then the next slice: the slice stays in the
+        // cache while each configuration reads it (a whole chunk would not).
+        for (let from = 0; from < count; from += SLICE) {
+          const to = Math.min(count, from + SLICE);
+          for (const s of states) {
+            let at = from;
+            for (;;) {
+              at += x.studyRun(s.c, input + at * k.STUDY_RECORD_BYTES!, to - at) as number;
+              if (at >= to) break;
+              boundary(s);
+            }
+          }
+        }
+        port.postMessage({ type: "ack" });
+      } else if (m.type === "end") {
+        const results = states.map((s) => {
+          if (!s.warm) x.studyResetStats(s.c);      // the whole trace was warm-up: nothing measured
+          if (s.interval > 0 && s.warm && seen(s.c) > s.lastEnd) cut(s);
+          return { id: s.id, stats: stats(s.c), intervals: s.intervals };
+        });
+        port.postMessage({ type: "result", results });
+      }
+    } catch (e) {
+      port.postMessage({ type: "error", message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
