@@ -166,7 +166,8 @@ describe("README CLI commands run as shown", () => {
     expect(r.status, `README line ${c.line}: exit ${r.status}\n${r.stderr}`).toBe(0);
     const has = (flag: string) => c.args.includes(flag);
     if (c.args[0] === "demo") expect(r.stdout).toMatch(/The STLB's \d+ misses: \d+ first touches/);
-    if (c.args[0] === "walk" && has("--map")) expect(r.stdout).toContain("#PF error code 0x7 = P W U");
+    if (c.args[0] === "walk" && has("--map") && !has("--arch")) expect(r.stdout).toContain("#PF error code 0x7 = P W U");
+    if (c.args[0] === "walk" && has("--arch")) expect(r.stdout).toContain("=> PA 0x80400010 (4 KiB page)");
     if (c.args[0] === "walk" && has("--tables")) expect(JSON.parse(r.stdout).result.ok).toBe(true);
     if (c.args[0] === "replay" && !has("--format")) expect(JSON.parse(r.stdout).records).toBe(250000);
     if (c.args[0] === "maps") expect(r.stdout).toMatch(/\[stack\]\n/);

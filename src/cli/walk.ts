@@ -5,8 +5,10 @@ import { parseCommandArgs, usage } from "./errors.js";
 import { formatResult, formatSteps, hex, toJson } from "./format.js";
 import { parseChoice, parseControlList, parseIntIn, parseMapSpec, parseUnsigned } from "./parse.js";
 import { buildMachine, emptyTables, loadTablesFile, WALK_MODES } from "./tables.js";
+import { WALK_RISCV_OPTIONS } from "./walkRiscvHelp.js";
 
 export const WALK_HELP = `Usage: wasm-mmu walk [options] VA
+       wasm-mmu walk --arch riscv [riscv options] VA   (the RISC-V options are listed below)
 
 Walk one virtual address (hex with 0x, or decimal) through x86 page tables and print
 every level: table, index, entry address, entry value and its decoded flags, then the
@@ -44,6 +46,9 @@ Access:
   --update              set A/D bits as the hardware would (default: a side-effect-free
                         peek); changed entries are marked "A set" / "D set"
 
+Architecture:
+  --arch x86|riscv      x86 (default) or RISC-V; with riscv:
+${WALK_RISCV_OPTIONS}
 Output:
   --json                the walk trace as JSON (64-bit values and addresses as "0x…")
   -h, --help            this help
@@ -57,6 +62,8 @@ Example:
 `;
 
 const OPTIONS = {
+  arch: { type: "string" }, priv: { type: "string" }, asid: { type: "string" }, sum: { type: "boolean" }, mxr: { type: "boolean" },
+  ad: { type: "string" }, pbmte: { type: "boolean" },
   mode: { type: "string" }, map: { type: "string", multiple: true }, tables: { type: "string" },
   access: { type: "string" }, cpl: { type: "string" }, implicit: { type: "boolean" },
   control: { type: "string" }, pkru: { type: "string" }, quirks: { type: "string" }, maxphyaddr: { type: "string" },
@@ -69,6 +76,15 @@ export async function walkCommand(args: string[], out: (line: string) => void): 
   if (positionals.length === 0) throw usage("missing the virtual address to walk (see wasm-mmu walk --help)");
   if (positionals.length > 1) throw usage(`expected one virtual address, got ${positionals.length}: ${positionals.join(" ")}`);
   const va = parseUnsigned(positionals[0], "VA", 64);
+  const arch = parseChoice(o.arch ?? "x86", "--arch", ["x86", "riscv"] as const);
+  const riscvOnly = (["priv", "asid", "sum", "mxr", "ad", "pbmte"] as const).filter((k) => o[k] !== undefined);
+  if (arch === "riscv") {
+    const x86Only = (["tables", "cpl", "implicit", "control", "pkru", "maxphyaddr"] as const).filter((k) => o[k] !== undefined);
+    if (x86Only.length) throw usage(`--${x86Only[0]} is for x86 walks (see wasm-mmu walk --help)`);
+    const { riscvWalkCommand } = await import("./walkRiscv.js");
+    return riscvWalkCommand(va, o, out);
+  }
+  if (riscvOnly.length) throw usage(`--${riscvOnly[0]} is for --arch riscv`);
 
   const spec = o.tables !== undefined ? loadTablesFile(o.tables) : emptyTables();
   const mode = o.mode !== undefined ? parseChoice(o.mode, "--mode", WALK_MODES) : spec.mode ?? "4level";
