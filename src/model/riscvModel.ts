@@ -310,10 +310,13 @@ export class RiscvModel {
 
   /**
    * The address PMP compares for a page-table access. QEMU 7.2's PMP takes an XLEN-bit
-   * address (pmp_hart_has_privs has a target_ulong parameter), so on RV32 a table above
-   * 4 GiB is checked at its address mod 4 GiB: the sv32 vectors' tables at 0x1_8f0xxxxx
-   * meet the no-access region at 0x8f000000 (an access fault QEMU and the spec share).
-   * Inferred from the vectors and QEMU's types, not a documented deviation.
+   * address (pmp_hart_has_privs(env, target_ulong addr, ...); QEMU moved to hwaddr only in
+   * January 2024, "target/riscv/pmp: Use hwaddr instead of target_ulong for RV32"), so on
+   * RV32 a table above 4 GiB is checked at its address mod 4 GiB, then read at its full
+   * address: the sv32 vectors' tables at 0x1_8f0xxxxx meet the no-access region at
+   * 0x8f000000 (an access fault QEMU and the spec share); a table whose low 32 bits PMP
+   * allows is a bus error, a page fault under pte_bus_error_is_page_fault. Not in the
+   * README's list (no vector tells the two apart); from QEMU's types.
    */
   private pmpAddr(pa: bigint): bigint {
     return this.quirks === 'qemu' && this.xlen === 32 ? pa & 0xffffffffn : pa;

@@ -208,6 +208,22 @@ describe('translation rules beyond the vectors', () => {
     expect(() => rv32.setControl({ satp: 1n << 32n })).toThrow(/wider than 32 bits/);
   });
 
+  it('Sv32 tables past 4 GiB: an access fault by the spec; QEMU 7.2 checks PMP at the address mod 4 GiB', () => {
+    // Root at 0x80000000; VA 0 points to a table at 0x1_8f000000 (low bits: the no-access
+    // region), VA 0x400000 to one at 0x1_00008000 (low bits allowed, no memory either way).
+    const pmp = [{ cfg: NAPOT, addr: napotAddr(0x8f000000n, 0x100000n) }, { cfg: NAPOT | PMP_R | PMP_W | PMP_X, addr: (1n << 32n) - 1n }];
+    const run = (quirks: 'spec' | 'qemu') => {
+      const mem = new ArrayMemory(new Uint8Array(1 << 20), RAM);
+      mem.store(RAM, 4, ((0x18f000000n >> 12n) << 10n) | V);
+      mem.store(RAM + 4n, 4, ((0x100008000n >> 12n) << 10n) | V);
+      const model = new RiscvModel(mem, { xlen: 32, quirks, pmp });
+      model.setControl({ satp: (1n << 31n) | (RAM >> 12n) });
+      return [model.translate(0n, 'read', 'S'), model.translate(0x400000n, 'read', 'S')].map((r) => (r.ok ? 'ok' : `${r.fault} ${r.cause}`));
+    };
+    expect(run('spec')).toEqual(['access_fault 5', 'access_fault 5']);
+    expect(run('qemu')).toEqual(['access_fault 5', 'page_fault 13']);
+  });
+
   it('refuses what is not an access: VAs wider than XLEN, sizes, page crossings, options', () => {
     const { model } = sv39(V | R | A);
     expect(() => model.translate(1n << 64n, 'read', 'S')).toThrow(/unsigned 64-bit/);
