@@ -21,14 +21,24 @@ export async function processInit(): Promise<void> {
   await processReset();
 }
 
-/** Load the selected history afresh (also what switching history does). */
+/** Load the selected history afresh (also what switching history does); the buttons wait for the new kernel. */
 export async function processReset(): Promise<void> {
-  await loadHistory($<HTMLSelectElement>("proc-history").value);
-  renderProcess();
+  const generation = ++loads;
+  loading++;
+  for (const id of ["proc-next", "proc-next10", "proc-run", "proc-reset"]) $<HTMLButtonElement>(id).disabled = true;
+  try {
+    await loadHistory($<HTMLSelectElement>("proc-history").value, () => generation === loads);
+  } finally {
+    loading--;
+  }
+  if (loading === 0) renderProcess();
 }
 
+/** Loads in flight (a click meanwhile would step the history being replaced), and loads asked for so far. */
+let loading = 0, loads = 0;
+
 export function processNext(count?: number): void {
-  if (finished()) return;
+  if (loading > 0 || finished()) return;
   advance(count);
   renderProcess();
 }
@@ -36,6 +46,7 @@ export function processNext(count?: number): void {
 function renderButtons(): void {
   const end = finished();
   for (const id of ["proc-next", "proc-next10", "proc-run"]) $<HTMLButtonElement>(id).disabled = end;
+  $<HTMLButtonElement>("proc-reset").disabled = false;
 }
 
 export function renderProcess(): void {

@@ -62,11 +62,16 @@ export const PS = {
   lastBatch: 0,
 };
 
-/** A fresh kernel and the history's initial maps imported: nothing replayed yet. */
-export async function loadHistory(name: string): Promise<void> {
+/**
+ * A fresh kernel and the history's initial maps imported: nothing replayed yet. `current`
+ * says, once the kernel exists, whether this load is still the one wanted (a later choice
+ * of history wins, whichever kernel is ready first).
+ */
+export async function loadHistory(name: string, current: () => boolean = () => true): Promise<void> {
   const h = HISTORIES.find((x) => x.name === name);
   if (!h) throw new Error(`no bundled history "${name}" (known: ${HISTORIES.map((x) => x.name).join(", ")})`);
   const kernel = await Kernel.create(REPLAY_KERNEL);
+  if (!current()) return;
   const records = parseSyscallLog(h.log);
   Object.assign(PS, { history: h, records, replay: new SyscallReplay(kernel, h.initial, records, h.name), total: records.filter((r) => r.mm !== 0).length,
     done: [], lastBatch: 0 });

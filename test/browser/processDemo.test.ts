@@ -174,6 +174,16 @@ describeInChromium(
       await expectShows(await expectedAt("ls", 1), 1, total);
     });
 
+    test("two quick changes of history: the later wins, whichever kernel is ready first", async () => {
+      await page.getByTestId("proc-history").selectOption("bash-recurse");
+      await page.getByTestId("proc-history").selectOption("gzip");
+      await page.waitForFunction(() => document.getElementById("process-panel")!.dataset.history === "gzip"
+        && !(document.getElementById("proc-next") as HTMLButtonElement).disabled);
+      await page.getByTestId("proc-next").click();
+      await expectShows(await expectedAt("gzip", 1), 1, memoryCalls("gzip"));
+      expect(await panelData("history")).toBe("gzip");
+    });
+
     test("every history runs to Linux's final maps (the [stack] start aside), as in Node", async () => {
       for (const name of ["sqlite3", "bash-recurse", "ls"]) {
         await page.getByTestId("proc-history").selectOption(name);
