@@ -151,4 +151,4 @@ export * from "./arch/riscv/exports";
 export * from "./constants/study";
 export { studyAlloc, studyReset, studyTop } from "./study/heap";
 export { studyTlbCreate } from "./study/tlb";
-export { studyConfigCreate, studyResetStats, studyRun } from "./study/run";
+export { studyConfigCreate, studyResetStats, studyRun, studyRunMany } from "./study/run";

@@ -37,6 +37,9 @@ export const CFG_STLB: u32 = 8;
 export const CFG_RECORDS_SEEN: u32 = 16;
 /** u64: studyRun stops before the translation that would start record number CFG_STOP_AT. */
 export const CFG_STOP_AT: u32 = 24;
+/** u64 each: the page each L1 was last asked for (the repeat fast path), kept across calls. */
+export const CFG_LAST_I: u32 = 32;
+export const CFG_LAST_D: u32 = 40;
 export const CFG_STATS: u32 = 64;
 export const CFG_BYTES: u32 = 64 + 8 * 32;
 

@@ -5,7 +5,7 @@
 // once for every configuration; a record tells this loop its physical address and
 // whether it is the page's first touch (the walk that takes the fault).
 import {
-  CFG_BYTES, CFG_DTLB, CFG_ITLB, CFG_RECORDS_SEEN, CFG_STATS, CFG_STLB, CFG_STOP_AT, REC_FIRST_TOUCH, REC_INSTR,
+  CFG_BYTES, CFG_DTLB, CFG_ITLB, CFG_LAST_D, CFG_LAST_I, CFG_RECORDS_SEEN, CFG_STATS, CFG_STLB, CFG_STOP_AT, REC_FIRST_TOUCH, REC_INSTR,
   REC_RECORD_START, REC_VPN_SHIFT, SS_DTLB_HITS, SS_DTLB_MISSES, SS_FAULTS, SS_FETCH_RECORDS, SS_FIELDS, SS_ITLB_HITS,
   SS_ITLB_MISSES, SS_OUTCOME_HASH, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
 } from "../constants/study";
@@ -22,6 +22,8 @@ export function studyConfigCreate(itlb: usize, dtlb: usize, stlb: usize): usize 
   store<u32>(c + CFG_DTLB, <u32>dtlb);
   store<u32>(c + CFG_STLB, <u32>stlb);
   store<u64>(c + CFG_STOP_AT, 0xffffffffffffffff);
+  store<u64>(c + CFG_LAST_I, 0xffffffffffffffff);
+  store<u64>(c + CFG_LAST_D, 0xffffffffffffffff);
   studyResetStats(c);
   return c;
 }
@@ -101,5 +103,70 @@ export function studyRun(c: usize, recs: usize, count: u32): u32 {
   store<u64>(statAt(c, SS_DTLB_HITS), dHits); store<u64>(statAt(c, SS_DTLB_MISSES), dMisses);
   store<u64>(statAt(c, SS_STLB_HITS), sHits); store<u64>(statAt(c, SS_STLB_MISSES), sMisses);
   store<u64>(statAt(c, SS_FAULTS), faults); store<u64>(statAt(c, SS_OUTCOME_HASH), hash);
+  return i;
+}
+
+@inline function bump(c: usize, f: u32): void { const a = statAt(c, f); store<u64>(a, load<u64>(a) + 1); }
+
+/** One translation of configuration `c` (studyRun's body, its counters in memory). */
+@inline function simulate(c: usize, meta: u64, pa: u64): void {
+  const instr = (meta & REC_INSTR) != 0;
+  const vpn = meta >> REC_VPN_SHIFT;
+  const lastAt = c + (instr ? CFG_LAST_I : CFG_LAST_D);
+  const last = load<u64>(lastAt);
+  store<u64>(lastAt, vpn);
+  let outcome = OUTCOME_L1;
+  const l1 = <usize>load<u32>(c + (instr ? CFG_ITLB : CFG_DTLB));
+  if (vpn == last || tlbLookup(l1, vpn)) {
+    bump(c, instr ? SS_ITLB_HITS : SS_DTLB_HITS);
+  } else {
+    bump(c, instr ? SS_ITLB_MISSES : SS_DTLB_MISSES);
+    const stlb = <usize>load<u32>(c + CFG_STLB);
+    if (tlbLookup(stlb, vpn)) {
+      bump(c, SS_STLB_HITS);
+      outcome = OUTCOME_STLB;
+    } else {
+      bump(c, SS_STLB_MISSES);
+      if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; } else outcome = OUTCOME_WALK;
+      tlbInsert(stlb, vpn);
+    }
+    tlbInsert(l1, vpn);
+  }
+  const h = statAt(c, SS_OUTCOME_HASH);
+  store<u64>(h, fnvByte(fnv8(load<u64>(h), pa), <u64>outcome));
+}
+
+/**
+ * studyRun for the `n` configurations listed (u32 addresses) at `list`, every one over each
+ * record before the next: their outcome hashes are independent chains of multiplies, which
+ * the processor overlaps (one configuration at a time waits on its own chain). They share
+ * the position and the stop (the first one's): warm-up and intervals are the same for all.
+ */
+export function studyRunMany(list: usize, n: u32, recs: usize, count: u32): u32 {
+  if (n == 0) return count;
+  const c0 = <usize>load<u32>(list);
+  let seen = load<u64>(c0 + CFG_RECORDS_SEEN);
+  const stop = load<u64>(c0 + CFG_STOP_AT);
+  let i: u32 = 0;
+  for (; i < count; i++) {
+    const r = recs + <usize>i * STUDY_RECORD_BYTES;
+    const meta = load<u64>(r, 8);
+    const pa = load<u64>(r);
+    if ((meta & REC_RECORD_START) != 0) {
+      if (seen == stop) break;
+      seen++;
+      for (let j: u32 = 0; j < n; j++) {
+        const c = <usize>load<u32>(list + (<usize>j << 2));
+        bump(c, SS_RECORDS);
+        if ((meta & REC_INSTR) != 0) bump(c, SS_FETCH_RECORDS);
+      }
+    }
+    for (let j: u32 = 0; j < n; j++) {
+      const c = <usize>load<u32>(list + (<usize>j << 2));
+      bump(c, SS_TRANSLATIONS);
+      simulate(c, meta, pa);
+    }
+  }
+  for (let j: u32 = 0; j < n; j++) store<u64>(<usize>load<u32>(list + (<usize>j << 2)) + CFG_RECORDS_SEEN, seen);
   return i;
 }

@@ -53,6 +53,7 @@ export interface CoreExports {
   studyConfigCreate(itlb: number, dtlb: number, stlb: number): number;
   studyResetStats(config: number): void;
   studyRun(config: number, records: number, count: number): number;
+  studyRunMany(list: number, n: number, records: number, count: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
