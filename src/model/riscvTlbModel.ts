@@ -21,8 +21,9 @@
 // also lets speculative walks fill a cache). The core does not walk speculatively, so a
 // translation it returns that no access ever walked is a bug this oracle catches.
 //
-// Only leaf changes are modelled: a test that changes a pointer must fence with rs1 = x0
-// (the spec's rule for non-leaf changes), which drops everything this model holds.
+// Only leaf changes are modelled. After a pointer changes, the spec wants SFENCE.VMA with
+// rs1 = x0 before relying on it; what a cache with walk (non-leaf) entries may serve in
+// between is not expressed here, so a test changes pointers only right before such a fence.
 
 import { causeOf, leafRights, type RiscvAccess, type RiscvOk } from './riscvModel.js';
 

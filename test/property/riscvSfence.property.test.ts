@@ -19,9 +19,12 @@
 //    keeps the other pages' stale entries;
 //  - no stale entries at all (candidates() empty): the core serves old translations after
 //    changes without a fence, as the spec lets it.
-// To check by hand that the property sees core bugs, break the scope in
-// assembly/arch/riscv (e.g. make an ASID-scoped fence skip non-global entries, or a TLB
-// hit ignore the ASID), rebuild, and run this file: it fails within a few hundred sequences.
+// Core mutations, checked by hand (edit, `npm run build:wasm`, run this file; default runs):
+//  - rvSfenceVma's ASID-scoped flush given the wrong ASID (archFlushWhere(rule, id + 1)):
+//    the arch TLB property fails after 145 sequences;
+//  - rvSfenceVma's rs1 = va flush removed (archFlushPage skipped): fails after 54;
+//  - rvArchTranslate looking entries up under ASID 0 whatever satp holds: fails after 12;
+//  - rvWriteSatp not flushing the untagged fast TLB: the fast TLB property fails after 14.
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Machine } from "../../src/machine.js";
