@@ -114,7 +114,10 @@ async function bundle() {
     sourcemap: false,
     logLevel: "warning",
   };
-  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node" });
+  // xz-decompress (CommonJS) requires node:stream/web at run time, which an ESM bundle can
+  // only do through a real `require`: the Node bundles define one.
+  const nodeRequire = 'import { createRequire as __wasmMmuRequire } from "node:module"; const require = __wasmMmuRequire(import.meta.url);';
+  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node", banner: { js: nodeRequire } });
   // The browser entry: platform "browser" makes any Node built-in a build error, not a runtime one.
   await build({ ...common, entryPoints: ["src/browser.ts"], outfile: "dist/browser.js", platform: "browser" });
   await build({
@@ -122,7 +125,7 @@ async function bundle() {
     entryPoints: ["src/cli/main.ts"],
     outfile: "dist/cli.js",
     platform: "node",
-    banner: { js: "#!/usr/bin/env node" },
+    banner: { js: `#!/usr/bin/env node\n${nodeRequire}` },
   });
 }
 

@@ -12,6 +12,7 @@ import { ReplayError } from "../trace/engine.js";
 import { replay, type ReplayProgress } from "../trace/replay.js";
 import { reportJson, reportTable, type ReplayReport } from "../trace/report.js";
 import { TraceSourceError } from "../trace/source.js";
+import { ChampSimError } from "../trace/champsim.js";
 import { badInput, CliError, parseCommandArgs, usage } from "./errors.js";
 
 const geo = (g: TlbGeometry) => `${g.entries}/${g.ways}`;
@@ -96,6 +97,7 @@ export async function replayCommand(args: string[], out: (line: string) => void)
 function cliError(e: unknown, o: Partial<Record<(typeof TLBS)[number], string>>): unknown {
   if (e instanceof CliError) return e;
   if (e instanceof ReplayError) return badInput(e.message);     // "line N: ..."
+  if (e instanceof ChampSimError) return badInput(e.message);   // "instruction N: ..."
   if (e instanceof TraceSourceError) return usage(e.message);
   if (e instanceof ConfigError) {
     // parseGeometry names the TLB ("itlb: entries 64 is not a multiple of ways 5"); name the option and its value too.

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { ConfigError } from "../config.js";
 import { ReplayError } from "../trace/engine.js";
 import { TraceSourceError } from "../trace/source.js";
+import { ChampSimError } from "../trace/champsim.js";
 import { checkConfig, expandConfigurations, parseSweep, type Sweep } from "../study/config.js";
 import { assemble, intervalCsv, merge, MergeError, partOf, sweepCsv, type WorkList } from "../study/output.js";
 import { runStudy, traceName } from "../study/study.js";
@@ -105,7 +106,7 @@ export async function studyCommand(args: string[], out: (line: string) => void):
   try {
     items = await runStudy(positionals, configs, { warmup, interval, jobs, shard });
   } catch (e) {
-    if (e instanceof ReplayError) throw badInput(e.message);
+    if (e instanceof ReplayError || e instanceof ChampSimError) throw badInput(e.message);
     if (e instanceof TraceSourceError) throw usage(e.message);
     throw e;
   }

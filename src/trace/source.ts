@@ -1,6 +1,8 @@
 // Trace sources for Node: a path ("-" for stdin), a Readable stream, an async iterable
-// of byte chunks, or bytes. Gzip is recognised by its magic bytes (1f 8b), not by the
-// file name.
+// of byte chunks, or bytes. Gzip (1f 8b) and xz (fd 37 7a 58 5a 00) are recognised by
+// their magic bytes, not by the file name; xz is inflated by xz-decompress (xz-embedded
+// in WebAssembly, streaming). What comes out is lackey text, or a ChampSim trace, told by
+// its content and converted to the equivalent lackey lines (champsim.ts).
 //
 // Inflating runs on libuv's thread pool beside the replay (zlib's streaming jobs), in 1 MiB
 // jobs taken in flowing mode: each finished job starts the next from its own callback, and
@@ -10,6 +12,7 @@
 // A regular file is read without streams when it is plain text.
 import { open, type FileHandle } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
+import { asLackey } from "./champsim.js";
 
 export type TraceSource = string | NodeJS.ReadableStream | AsyncIterable<Uint8Array> | Uint8Array;
 
@@ -25,6 +28,8 @@ export interface OpenedTrace {
   /** Input bytes consumed so far (compressed, if it is). */
   bytesRead(): number;
   gzip: boolean;
+  /** xz-compressed (told by its magic bytes). */
+  xz: boolean;
   /**
    * Stop reading (a replay that ends early): closes the file and stops inflating. Iterating
    * `chunks` to its end, or breaking out of it, does the same.
@@ -55,14 +60,21 @@ async function openFile(path: string): Promise<OpenedTrace> {
     const total = st.size;
     owned = false;
     if (!st.isFile()) return await openStream(path, handle.createReadStream({ highWaterMark: CHUNK }), total);
-    const head = new Uint8Array(2);
-    const { bytesRead: got } = await handle.read(head, 0, 2, 0);
-    if (got === 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const head = new Uint8Array(6);
+    const { bytesRead: got } = await handle.read(head, 0, 6, 0);
+    if (got >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
       let read = 0;
-      const chunks = gunzipFlowing(handle.createReadStream({ highWaterMark: CHUNK }), path, (n) => { read += n; });
-      return { chunks, totalBytes: total, bytesRead: () => read, gzip: true, close: async () => { await chunks.return(undefined); } };
+      const chunks = asLackey(gunzipFlowing(handle.createReadStream({ highWaterMark: CHUNK }), path, (n) => { read += n; }));
+      return { chunks, totalBytes: total, bytesRead: () => read, gzip: true, xz: false, close: async () => { await chunks.return(undefined); } };
     }
-    return plainFile(handle, path, total);
+    if (got === 6 && isXz(head)) {
+      let read = 0;
+      const chunks = asLackey(unxz(handle.createReadStream({ highWaterMark: CHUNK }), path, (n) => { read += n; }));
+      return { chunks, totalBytes: total, bytesRead: () => read, gzip: false, xz: true, close: async () => { await chunks.return(undefined); } };
+    }
+    const plain = plainFile(handle, path, total);
+    const chunks = asLackey(plain.chunks);
+    return { ...plain, chunks, close: async () => { await chunks.return(undefined); await plain.close(); } };
   } catch (e) {
     if (owned) await handle.close().catch(() => {});
     throw e instanceof TraceSourceError ? e : new TraceSourceError(`cannot read ${path}: ${(e as Error).message}`);
@@ -87,7 +99,7 @@ function plainFile(handle: FileHandle, path: string, total: number): OpenedTrace
       }
     } finally { await close(); }
   }
-  return { chunks: chunks(), totalBytes: total, bytesRead: () => read, gzip: false, close };
+  return { chunks: chunks(), totalBytes: total, bytesRead: () => read, gzip: false, xz: false, close };
 }
 
 /**
@@ -128,8 +140,9 @@ async function openStream(source: TraceSource, opened?: AsyncIterable<Uint8Array
     }
   })();
   const gzip = !first.done && first.value.length >= 2 && first.value[0] === 0x1f && first.value[1] === 0x8b;
-  const chunks = gzip ? gunzipFlowing(rest, source, () => {}) : rest;
-  return { chunks, totalBytes: total, bytesRead: () => read, gzip, close: async () => { await chunks.return(undefined); } };
+  const xz = !first.done && isXz(first.value);
+  const chunks = asLackey(gzip ? gunzipFlowing(rest, source, () => {}) : xz ? unxz(rest, source, () => {}) : rest);
+  return { chunks, totalBytes: total, bytesRead: () => read, gzip, xz, close: async () => { await chunks.return(undefined); } };
 }
 
 /**
@@ -202,6 +215,39 @@ async function* gunzipFlowing(compressed: AsyncIterable<Uint8Array>, source: Tra
 }
 
 const EMPTY = new Uint8Array(0);
+
+const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+function isXz(b: Uint8Array): boolean { return b.length >= 6 && XZ_MAGIC.every((v, i) => b[i] === v); }
+
+/** Inflate xz through xz-decompress (a web stream over the compressed chunks); `count` sees each compressed chunk. */
+async function* unxz(compressed: AsyncIterable<Uint8Array>, source: TraceSource, count: (n: number) => void): AsyncGenerator<Uint8Array> {
+  const it = compressed[Symbol.asyncIterator]();
+  const input = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (r.done) { controller.close(); return; }
+      count(r.value.length);
+      controller.enqueue(r.value);
+    },
+    async cancel() { await it.return?.(); },
+  });
+  // Loaded on first use: only xz traces pay for it (the CLI starts without it).
+  const { XzReadableStream } = await import("xz-decompress");
+  const reader = new XzReadableStream(input).getReader();
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try { r = await reader.read(); } catch (e) {
+        throw e instanceof TraceSourceError ? e : new TraceSourceError(`corrupt xz data in ${describe(source)}: ${(e as Error).message}`);
+      }
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    await it.return?.();
+  }
+}
 
 function describe(source: TraceSource): string {
   if (typeof source === "string") return source === "-" ? "standard input" : source;
