@@ -40,8 +40,9 @@ export function startReplay(source: ReplaySource): void {
       renderReport(msg.report);
       drawPlot(R.samples);
       panel.dataset.state = "done";
-      worker.terminate();
-      if (R.worker === worker) R.worker = null;
+      // The worker stays until the next replay replaces it: terminating it here could cut the
+      // fetch of the sample before the network stack has marked it complete (the body was read
+      // to its end, but Chromium reports the request aborted), a spurious failed request.
     } else if (msg.type === "error") {
       status.textContent = msg.message;
       status.style.color = "var(--bad)";

@@ -201,7 +201,8 @@ describe("wasm-mmu replay: errors", () => {
 
 describe("wasm-mmu replay: progress", () => {
   /** Input that arrives in two parts 1.5 s apart, so the replay runs past the 1 s threshold on any machine. */
-  const slowStdin = (file: string) => `(cat ${q(file)}; sleep 1.5; cat ${q(file)})`;
+  // The stall must outlast Node's start and the 1 s before progress shows, also on a loaded machine.
+  const slowStdin = (file: string) => `(cat ${q(file)}; sleep 3; cat ${q(file)})`;
 
   it("prints nothing on stderr when it is not a terminal, even after 1 s", () => {
     const r = sh(`${slowStdin(WORKED)} | ${q(process.execPath)} ${q(CLI)} replay -`);
@@ -227,12 +228,12 @@ describe("wasm-mmu replay: progress", () => {
   }
 
   terminalTest("shows bytes of the total and records/s on a terminal, cleared before the results (needs util-linux script)", () => {
-    // The log goes to a FIFO whose reader only opens it after 1.5 s: the replay stalls on its
+    // The log goes to a FIFO whose reader only opens it after 3 s: the replay stalls on its
     // first block, then reports progress past 1 s. A file, so the total size is known.
     const fifo = join(tmp, "log.fifo");
     const mk = spawnSync("mkfifo", [fifo]);
     expect(mk.status).toBe(0);
-    const r = onTerminal(`(sleep 1.5; timeout 30 cat ${q(fifo)} > /dev/null) & ${q(process.execPath)} ${q(CLI)} replay --log ${q(fifo)} ${q(SAMPLE)}; s=$?; wait; exit $s`);
+    const r = onTerminal(`(sleep 3; timeout 30 cat ${q(fifo)} > /dev/null) & ${q(process.execPath)} ${q(CLI)} replay --log ${q(fifo)} ${q(SAMPLE)}; s=$?; wait; exit $s`);
     expect(r.code).toBe(0);
     const size = Math.round(readFileSync(SAMPLE).length / 1024);
     expect(r.output).toMatch(new RegExp(`replay \\S+ 100% \\| ${size} KiB of ${size} KiB \\| [\\d.]+ [kM]? ?records/s`));
