@@ -10,7 +10,7 @@
 //   npm run bench -- native
 //   BENCH_ROUNDS=5 BENCH_TIME_MS=200 BENCH_FORK_MIB=256 BENCH_FAULT_PAGES=8192
 //   (a page fault costs Linux ~10 µs on this VM: 8192 faults per round keep the fault rows short)
-//   NATIVE_SECTIONS=translate,kernel,replay   CC=gcc   BENCH_CLI=dist/cli.js   NATIVE_KEEP=1
+//   NATIVE_SECTIONS=translate,riscv,kernel,replay   CC=gcc   BENCH_CLI=dist/cli.js   NATIVE_KEEP=1
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +19,7 @@ import { Machine } from "../src/machine.js";
 import { buildNative, type NativeBuild } from "./native/cc.js";
 import { kernelRows } from "./native/kernel.js";
 import { replayRows } from "./native/replay.js";
+import { riscvRows } from "./native/riscv.js";
 import { summarize, table, type RowResult } from "./native/report.js";
 import { translateRows } from "./native/translate.js";
 import { validateC } from "./native/validate.js";
@@ -34,7 +35,7 @@ const ROUNDS = env("BENCH_ROUNDS", 5);
 const timing = { timeMs: env("BENCH_TIME_MS", 200), warmupMs: 100, minPasses: 16 };
 const FORK_MIB = env("BENCH_FORK_MIB", 256);
 const FAULT_PAGES = env("BENCH_FAULT_PAGES", 8192);
-const SECTIONS = (process.env.NATIVE_SECTIONS || "translate,kernel,replay").split(",").map((s) => s.trim());
+const SECTIONS = (process.env.NATIVE_SECTIONS || "translate,riscv,kernel,replay").split(",").map((s) => s.trim());
 /** The repository root: the bundle runs from build/bench/. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -78,6 +79,9 @@ try {
       log(`validation: ${validation}`);
     }
     rows.push(...await translateRows({ rounds: ROUNDS, timing, build, dir, log }));
+  });
+  await section("riscv", async () => {
+    rows.push(...await riscvRows({ rounds: ROUNDS, timing, build, dir, log }));
   });
   await section("kernel", async () => {
     if (!build) return;

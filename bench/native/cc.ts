@@ -35,7 +35,7 @@ export function constantsHeader(k: CoreConstants): string {
   return lines.join("\n");
 }
 
-export interface NativeBuild { cc: string; version: string; mmu: string; fork: string }
+export interface NativeBuild { cc: string; version: string; mmu: string; fork: string; rv: string }
 export type NativeBuildResult = { ok: true; build: NativeBuild } | { ok: false; reason: string };
 
 /**
@@ -51,10 +51,10 @@ export function buildNative(k: CoreConstants, tlb: ResolvedTlb, outDir: string):
   }
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, "mmu_constants.h"), constantsHeader(k));
-  const out: Record<"mmu" | "fork", string> = { mmu: join(outDir, "mmu-bench"), fork: join(outDir, "fork-bench") };
+  const out: Record<"mmu" | "fork" | "rv", string> = { mmu: join(outDir, "mmu-bench"), fork: join(outDir, "fork-bench"), rv: join(outDir, "rv-bench") };
   const geometry = (["itlb", "dtlb", "stlb"] as const).flatMap((l) =>
     [`-D${l.toUpperCase()}_ENTRIES=${tlb[l].entries}`, `-D${l.toUpperCase()}_WAYS=${tlb[l].ways}`]);
-  for (const [key, src] of [["mmu", "mmu-bench.c"], ["fork", "fork-bench.c"]] as const) {
+  for (const [key, src] of [["mmu", "mmu-bench.c"], ["fork", "fork-bench.c"], ["rv", "rv-bench.c"]] as const) {
     const args = ["-O2", "-std=c99", "-Wall", "-Wextra", ...geometry, "-I", outDir, "-o", out[key], join(NATIVE_SRC, src)];
     const r = spawnSync(cc, args, { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`${cc} ${args.join(" ")} failed:\n${r.stderr}${r.error ? String(r.error) : ""}`);

@@ -1,7 +1,7 @@
-// RISC-V control state the walker reads: satp (decoded once per write into the mode
-// table's row: levels, index bits, PTE size), SUM, MXR, menvcfg, the extensions, the
-// quirks and the PMP entries. Set through control.ts only; the walker never decodes a
-// CSR per access.
+// RISC-V control state the walker reads: satp (decoded once per write: MODE, ASID, root;
+// walk.ts turns MODE into its mode row: levels, index bits, PTE size), SUM, MXR, menvcfg,
+// the extensions and the quirks (PMP lives in pmp.ts). Set through control.ts only; the
+// walker never decodes a CSR per access.
 import {
   MENVCFG_ADUE, MENVCFG_PBMTE, RV_EXT_SVADU, RV_EXT_SVNAPOT, RV_EXT_SVPBMT, RV_QUIRKS_QEMU, SATP32_ASID_MASK,
   SATP32_ASID_SHIFT, SATP32_MODE_SHIFT, SATP32_PPN_MASK, SATP64_ASID_MASK, SATP64_ASID_SHIFT, SATP64_MODE_SHIFT,
@@ -16,11 +16,6 @@ export let satpMode: u32 = SATP_MODE_BARE;
 export let asid: u32 = 0;
 /** satp.PPN × 4096. */
 export let rootBase: u64 = 0;
-// The mode table's row (Spike's decode_vm_info): levels, VPN bits per level, PTE bytes, VA bits.
-export let levels: u32 = 0;
-export let idxBits: u32 = 0;
-export let pteSize: u32 = 8;
-export let vaBits: u32 = 0;
 
 export let sum: bool = false;
 export let mxr: bool = false;
@@ -66,11 +61,6 @@ export function setSatp(v: u64): void {
     asid = <u32>((v >> SATP64_ASID_SHIFT) & SATP64_ASID_MASK);
     rootBase = (v & SATP64_PPN_MASK) << 12;
   }
-  if (satpMode == SATP_MODE_SV32) { levels = 2; idxBits = 10; pteSize = 4; vaBits = 32; }
-  else if (satpMode == SATP_MODE_SV39) { levels = 3; idxBits = 9; pteSize = 8; vaBits = 39; }
-  else if (satpMode == SATP_MODE_SV48) { levels = 4; idxBits = 9; pteSize = 8; vaBits = 48; }
-  else if (satpMode == SATP_MODE_SV57) { levels = 5; idxBits = 9; pteSize = 8; vaBits = 57; }
-  else { levels = 0; idxBits = 0; pteSize = 8; vaBits = xlen32 ? 32 : 64; }
 }
 
 export function setStatus(s: bool, m: bool): void { sum = s; mxr = m; }

@@ -12,19 +12,20 @@
 import { ACC_FETCH, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "../../constants/access";
 import { TOT_ENTRY_READS, WALK_STEP_NARROW } from "../../constants/layout";
 import { addTotal } from "../../counters";
-import { inRam, physLoad32, physLoad64 } from "../../ram";
+import { inRam, physLoad32, physLoad64, ramBase, ramLast8 } from "../../ram";
 import { FastBased, TracedBased, clearSteps, setBits32, setBits64, step } from "../../walk/steps";
 import {
   PTE_A, PTE_D, PTE_G, PTE_N, PTE_PBMT_MASK, PTE_PBMT_SHIFT, PTE_R, PTE_RSVD_MASK, PTE_U, PTE_V, PTE_W, PTE_X,
-  RV_META_D, RV_META_R, RV_META_U, RV_META_W, RV_META_X, SATP_MODE_BARE,
+  RV_META_D, RV_META_R, RV_META_U, RV_META_W, RV_META_X, SATP_MODE_SV32, SATP_MODE_SV39, SATP_MODE_SV48, SATP_MODE_SV57,
 } from "./constants";
-import {
-  adUpdate, idxBits, levels, mxr, pbmte, pteSize, quirksQemu, rootBase, satpMode, sum, svnapot, svpbmt, vaBits, xlen32,
-} from "./state";
+import { adUpdate, mxr, pbmte, quirksQemu, rootBase, satpMode, sum, svnapot, svpbmt, xlen32 } from "./state";
 import { pmpAllows, pmpPerm } from "./pmp";
 import { PMP_R, PMP_W } from "./constants";
 import { accessFault, pageFault } from "./fault";
 import { META_GLOBAL } from "../../constants/tlb";
+
+/** What a pointer PTE has clear, and V set, on the common path (the rest of the bits are PPN, RSW and G). */
+const POINTER_MASK: u64 = PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D | PTE_N | PTE_PBMT_MASK | PTE_RSVD_MASK;
 
 /** The last successful walk: the physical address, the leaf's raw rights (RV_META_*, META_GLOBAL) and log2 of its page size. */
 export let rvWalkPa: u64 = 0;
@@ -73,16 +74,30 @@ export function rvWalk(va: u64, acc: u32, update: bool): i32 {
   return (meta & RV_META_R) != 0 || (mxr && (meta & RV_META_X) != 0);
 }
 
+/**
+ * One build of the walker per mode: the mode row (levels, index bits, PTE size, XLEN) is
+ * passed as constants into the inlined loop, so each copy has its shifts and masks built in
+ * and the mode is tested once per walk, not per level (Spike's loop, specialized).
+ */
 function walkRv<T>(va0: u64, acc: u32, update: bool): i32 {
+  const m = satpMode;
+  if (m == SATP_MODE_SV39) return walkMode<T>(va0, acc, update, 3, 9, 8, false);
+  if (m == SATP_MODE_SV48) return walkMode<T>(va0, acc, update, 4, 9, 8, false);
+  if (m == SATP_MODE_SV57) return walkMode<T>(va0, acc, update, 5, 9, 8, false);
+  if (m == SATP_MODE_SV32) return walkMode<T>(va0, acc, update, 2, 10, 4, true);
+  // Bare: VA = PA (zero-extended to the PA width), no page-based protection.
   const va = xlen32 ? va0 & 0xffffffff : va0;
+  return finish(va, acc, va, 12, RV_META_R | RV_META_W | RV_META_X | RV_META_U | RV_META_D, 0);
+}
+
+@inline function walkMode<T>(va0: u64, acc: u32, update: bool, levels: u32, idxBits: u32, size: u64, rv32: bool): i32 {
+  const va = rv32 ? va0 & 0xffffffff : va0;
   const kind = acc & ACC_KIND_MASK;
-  if (satpMode == SATP_MODE_BARE) return finish(va, acc, va, 12, RV_META_R | RV_META_W | RV_META_X | RV_META_U | RV_META_D, 0);
   // Sv39+: bits 63:VA-width must equal bit VA-width − 1, else a page fault with no PTE read.
-  if (!xlen32) {
-    const sh = <i64>(64 - vaBits);
+  if (!rv32) {
+    const sh = <i64>(64 - (12 + levels * idxBits));
     if ((<i64>va << sh) >> sh != <i64>va) return pageFault(va, acc, levels);
   }
-  const size = <u64>pteSize;
   let a = rootBase;
   let global = false;
   let reads: u32 = 0;
@@ -91,7 +106,7 @@ function walkRv<T>(va0: u64, acc: u32, update: bool): i32 {
     const ea = a + idx * size;
     // PMP before the read, then the read itself (PMA: no memory there).
     if (!pmpAllows(ea, size, PMP_R)) { addTotal(TOT_ENTRY_READS, reads); return accessFault(va, acc, ea, <u32>i); }
-    if (!inRam(ea, size)) {
+    if (size == 8 ? ea - ramBase > ramLast8 : !inRam(ea, size)) {
       addTotal(TOT_ENTRY_READS, reads);
       // QEMU 7.2 (pte_bus_error_is_page_fault): a PTE read from no memory is a page fault.
       return quirksQemu ? pageFault(va, acc, <u32>i) : accessFault(va, acc, ea, <u32>i);
@@ -99,9 +114,16 @@ function walkRv<T>(va0: u64, acc: u32, update: bool): i32 {
     const pte: u64 = size == 4 ? <u64>physLoad32(ea) : physLoad64(ea);
     reads++;
     step<T>(<u32>i, size == 4 ? WALK_STEP_NARROW : 0, ea, pte);
+    // The common pointer in one test: V and nothing of R/W/X/U/A/D, N, PBMT or bits 60:54 (G may be
+    // set). Anything else takes the rules one by one below, which decide the same way for it.
+    if (i > 0 && (pte & POINTER_MASK) == PTE_V) {
+      if (pte & PTE_G) global = true;
+      a = (size == 4 ? (pte >> 10) & 0x3fffff : (pte >> 10) & 0xfffffffffff) << 12;
+      continue;
+    }
     if ((pte & PTE_V) == 0) return pfAt(va, acc, i, reads);
     if ((pte & (PTE_R | PTE_W)) == PTE_W) return pfAt(va, acc, i, reads);    // W without R: reserved
-    if (!xlen32) {
+    if (!rv32) {
       // Bits 60:54 reserved (QEMU ignores them with Svnapot/Svpbmt on); N needs Svnapot; PBMT needs
       // Svpbmt and menvcfg.PBMTE (QEMU checks neither PBMTE nor the reserved value 3).
       const ext = svnapot || svpbmt;
@@ -149,7 +171,7 @@ function walkRv<T>(va0: u64, acc: u32, update: bool): i32 {
     let pshift = shift;
     if (napot) { pa = (pa & ~(<u64>0xffff)) | (va & 0xffff); pshift = 16; }
     // QEMU 7.2 (sv32_pa_truncated_to_32_bits): an Sv32 PA of 4 GiB or more wraps.
-    if (xlen32 && quirksQemu) pa &= 0xffffffff;
+    if (rv32 && quirksQemu) pa &= 0xffffffff;
     return finish(va, acc, pa, pshift, m, <u32>i);
   }
   return 0;   // unreachable: level 0 is a leaf or faults
