@@ -147,6 +147,10 @@ export { replayConfigure, replayChunk, replayWide } from "./replay";
 // RISC-V: its own entry points, bound by the host at create time (arch/riscv/exports.ts).
 export * from "./arch/riscv/exports";
 
+// AArch64: its own entry points, bound by the host at create time (arch/aarch64/exports.ts).
+export * from "./arch/aarch64/constants";
+export * from "./arch/aarch64/exports";
+
 // TLB studies (assembly/study/): any geometry and policy over decoded translation records.
 export * from "./constants/study";
 export { studyAlloc, studyReset, studyTop } from "./study/heap";

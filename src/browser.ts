@@ -19,6 +19,14 @@ export { RiscvPageTableBuilder, RV_PAGE_4K, RV_PAGE_64K, RV_PAGE_2M, RV_PAGE_4M,
 export type { RiscvMapFlags } from "./arch/riscv/pageTable.js";
 export { decodePte, describePte, CAUSE_NAMES } from "./arch/riscv/decode.js";
 export type { RiscvMode, Privilege, RiscvPteFields } from "./arch/riscv/decode.js";
+export { AArch64Machine, AArch64MachineFault } from "./arch/aarch64/machine.js";
+export type {
+  AArch64MachineOptions, A64Control, A64Translation, A64WalkTrace, A64Quirks, A64Granule, A64AccessKind, TlbiOp,
+} from "./arch/aarch64/machine.js";
+export type { A64Fault, A64FaultKind } from "./arch/aarch64/fault.js";
+export type { A64WalkStep } from "./arch/aarch64/walkSteps.js";
+export { A64PageTableBuilder } from "./arch/aarch64/pageTable.js";
+export type { A64MapFlags } from "./arch/aarch64/pageTable.js";
 export { ConfigError, ArgumentTypeError, ArgumentRangeError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";

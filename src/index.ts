@@ -12,3 +12,7 @@ export { runX86Conformance, parseVectors, X86ConformanceRunner } from "./arch/x8
 export type { ConformanceSummary, VectorOutcome, X86Vector } from "./arch/x86/conformance.js";
 export { runRiscvConformance, parseRiscvVectors, RiscvConformanceRunner } from "./arch/riscv/conformance.js";
 export type { RiscvConformanceSummary, RiscvOutcome, RiscvVector, RiscvExpect } from "./arch/riscv/conformance.js";
+export { runA64Conformance, A64ConformanceRunner } from "./arch/aarch64/conformance.js";
+export type { A64ConformanceSummary } from "./arch/aarch64/conformance.js";
+export { parseA64Vectors } from "./arch/aarch64/vectors.js";
+export type { A64Vector, A64Outcome, A64Expect } from "./arch/aarch64/vectors.js";

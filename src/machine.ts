@@ -16,12 +16,16 @@ import { Batch } from "./batch.js";
 import { PhysicalMemory } from "./physmem.js";
 import { createPerCallTranslator, type PerCallTranslator } from "./perCall.js";
 import { RiscvMachine, type RiscvMachineOptions } from "./arch/riscv/machine.js";
+import { AArch64Machine, type AArch64MachineOptions } from "./arch/aarch64/machine.js";
 
 export type AccessKind = "read" | "write" | "fetch";
 export { splitVa, toBigVa, MachineFault, type VirtualAddress, type Fault, type WalkStep };
 
 export interface MachineOptions {
-  /** "x86" (the default). `Machine.create({ arch: "riscv", ... })` builds a RiscvMachine (src/arch/riscv/machine.ts). */
+  /**
+   * "x86" (the default). `Machine.create({ arch: "riscv", ... })` builds a RiscvMachine (src/arch/riscv/machine.ts),
+   * `Machine.create({ arch: "aarch64", ... })` an AArch64Machine (src/arch/aarch64/machine.ts).
+   */
   arch?: "x86";
   /** Guest RAM in bytes: a multiple of 4 KiB, 1 MiB to 3.5 GiB. Default 64 MiB. */
   ramBytes?: number;
@@ -124,12 +128,14 @@ export class Machine {
    * the WASM memory once, loads the initial control state.
    */
   static create(options: RiscvMachineOptions): Promise<RiscvMachine>;
+  static create(options: AArch64MachineOptions): Promise<AArch64Machine>;
   static create(options?: MachineOptions): Promise<Machine>;
-  static async create(options?: MachineOptions | RiscvMachineOptions): Promise<Machine | RiscvMachine> {
+  static async create(options?: MachineOptions | RiscvMachineOptions | AArch64MachineOptions): Promise<Machine | RiscvMachine | AArch64Machine> {
     // The arch is chosen here, once: each arch's machine binds its own core entry points.
     const arch = options !== null && typeof options === "object" ? (options as { arch?: unknown }).arch : undefined;
     if (arch === "riscv") return RiscvMachine.create(options as RiscvMachineOptions);
-    if (arch !== undefined && arch !== "x86") throw new ConfigError(`arch: ${show(arch)} is not "x86" or "riscv"`);
+    if (arch === "aarch64") return AArch64Machine.create(options as AArch64MachineOptions);
+    if (arch !== undefined && arch !== "x86") throw new ConfigError(`arch: ${show(arch)} is not "x86", "riscv" or "aarch64"`);
     const o = checkOptions(options as MachineOptions | undefined, MACHINE_KEYS, "Machine.create");
     const ramBytes = validateRamBytes(o.ramBytes ?? DEFAULT_RAM);
     const mode = validateMode(o.mode ?? "4level");

@@ -77,3 +77,9 @@ export function setBits32<T>(ea: u64, e: u32, bits: u32): void {
   countTotal(TOT_AD_WRITES);
   if (isTraced<T>()) recordAfter(<u64>v);
 }
+/** Write back an 8-byte entry whole (AArch64's dirty state clears AP[2] as AF is set); counted as an A/D write. */
+export function storeEntry64<T>(ea: u64, v: u64): void {
+  physStore64(ea, v);
+  countTotal(TOT_AD_WRITES);
+  if (isTraced<T>()) recordAfter(v);
+}

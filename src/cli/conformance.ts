@@ -1,6 +1,7 @@
-// `wasm-mmu conformance x86|riscv FILE.jsonl[.gz]`: replay the QEMU vectors
+// `wasm-mmu conformance x86|riscv|aarch64 FILE.jsonl[.gz]`: replay the QEMU vectors
 // (test/fixtures/oracle/<arch>/FORMAT.md) and report where the emulator disagrees. The
-// x86 runner lives here; riscv's in conformanceRiscv.ts, sharing the file reading.
+// x86 runner lives here; riscv's in conformanceRiscv.ts, aarch64's in
+// conformanceAarch64.ts, sharing the file reading.
 import { readFileSync, writeFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../arch/x86/conformance.js";
@@ -9,14 +10,16 @@ import { parseChoice } from "./parse.js";
 
 export const CONFORMANCE_HELP = `Usage: wasm-mmu conformance x86 FILE.jsonl[.gz] [options]
        wasm-mmu conformance riscv FILE.jsonl[.gz] [--expect qemu|svade|svadu] [options]
+       wasm-mmu conformance aarch64 FILE.jsonl[.gz] [--expect qemu|arm] [options]
 
 Replay every paging vector of FILE (JSON Lines, gzip-compressed or not; the formats of
-test/fixtures/oracle/x86/FORMAT.md and test/fixtures/oracle/riscv/FORMAT.md), each from a
+test/fixtures/oracle/{x86,riscv,aarch64}/FORMAT.md), each from a
 fresh machine state, and compare the emulator's outcome with the expected one. Prints the
 totals, the disagreements per field and per vector set, and the first disagreements.
 x86 compares fault, error code, CR2 (#PF), value read, memory after and every entry's
 value after (A/D bits); riscv compares fault, cause, tval, value read, memory after and
-every PTE's value after.
+every PTE's value after; aarch64 compares fault kind, level, FSC, WnR, FAR, value read,
+memory after and every descriptor's value after (AF, dirty state).
 
 Options:
   --quirks sdm|qemu     x86: sdm (default): expect silicon, i.e. QEMU's result corrected
@@ -26,10 +29,14 @@ Options:
                         a page fault), QEMU's result corrected by spec_check.diff; svadu: the
                         specification with Svadu and menvcfg.ADUE=1 (svadu_check.diff);
                         qemu: QEMU 7.2's result (quirks "qemu", A/D set by the walker)
+                        aarch64: arm (default): the Arm ARM model's verdict, QEMU's result
+                        corrected by arch_check.diff; qemu: QEMU 7.2's result (quirks "qemu")
   --tlb fast|arch|none  the TLB model in front of the walks (default fast)
   --out OUT.jsonl       write the emulator's own outcome, one JSON line per vector:
                         x86 {"id","fault","error_code","cr2","read_value","mem_after","walk_after"}
                         riscv {"id","fault","cause","tval","read_value","mem_after","walk_after"}
+                        aarch64 {"id","fault","level","fsc","wnr","far","read_value","mem_after",
+                                 "walk_after"}
                         (hex values as strings, null where absent)
   -h, --help            this help
 
@@ -40,13 +47,14 @@ missing file, corrupt gzip, an unwritable --out; 2 bad input data: a malformed v
 Examples:
   wasm-mmu conformance x86 test/fixtures/oracle/x86/legacy32.jsonl.gz --quirks qemu
   wasm-mmu conformance riscv test/fixtures/oracle/riscv/sv39.jsonl.gz --expect svadu --out sv39.out.jsonl
+  wasm-mmu conformance aarch64 test/fixtures/oracle/aarch64/4k.jsonl.gz --expect qemu
 `;
 
 const OPTIONS = {
   quirks: { type: "string" }, expect: { type: "string" }, tlb: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" },
 } as const;
 
-const ARCHITECTURES = ["x86", "riscv"];
+const ARCHITECTURES = ["x86", "riscv", "aarch64"];
 const MODES = ["4level", "5level", "pae", "legacy32"];
 const SHOW = 10;
 
@@ -153,7 +161,12 @@ export async function conformanceCommand(args: string[], out: (line: string) => 
     const { riscvConformanceCommand } = await import("./conformanceRiscv.js");   // loaded for riscv only (and no import cycle)
     return riscvConformanceCommand(path, { expect: o.expect, tlb: o.tlb, out: o.out }, out);
   }
-  if (o.expect !== undefined) throw usage("--expect is for riscv; x86 takes --quirks sdm|qemu");
+  if (arch === "aarch64") {
+    if (o.quirks !== undefined) throw usage("--quirks is for x86; aarch64 takes --expect qemu|arm");
+    const { aarch64ConformanceCommand } = await import("./conformanceAarch64.js");
+    return aarch64ConformanceCommand(path, { expect: o.expect, tlb: o.tlb, out: o.out }, out);
+  }
+  if (o.expect !== undefined) throw usage("--expect is for riscv and aarch64; x86 takes --quirks sdm|qemu");
   const quirks = parseChoice(o.quirks ?? "sdm", "--quirks", ["sdm", "qemu"] as const);
   const tlb = parseChoice(o.tlb ?? "fast", "--tlb", ["fast", "arch", "none"] as const);
 

@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { load: () => Promise<Loaded>; summary: string }>
   process: { load: async () => { const m = await import("./process.js"); return { run: m.processCommand, help: m.PROCESS_HELP }; },
     summary: "replay a real process's memory syscalls through the kernel model: maps, --check, --steps" },
   conformance: { load: async () => { const m = await import("./conformance.js"); return { run: m.conformanceCommand, help: m.CONFORMANCE_HELP }; },
-    summary: "replay the QEMU x86 or RISC-V conformance vectors and report disagreements" },
+    summary: "replay the QEMU x86, RISC-V or AArch64 conformance vectors and report disagreements" },
 };
 
 export const MAIN_HELP = `Usage: wasm-mmu <command> [options]

@@ -1,0 +1,171 @@
+// The AArch64 stage-1 walk of the EL1&0 regime (VMSAv8-64, DS = 0), one loop for the
+// three granules driven by the range's decoded parameters (state.ts), in the Arm ARM's
+// order: VA range, TxSZ, EPDn, E0PDn and the TTBR base (level 0), then per level the
+// descriptor read (external abort outside RAM), its type (Translation), its output
+// address (Address size), and at the leaf the Access flag and the permissions. A
+// permitted access writes AF (TCR.HA) and the dirty state (TCR.HD with DBM: AP[2]
+// cleared) back in one store. The final PA outside RAM: the translation is complete (its
+// update written) and the access is a synchronous external abort, FSC 0x10.
+//
+// Built twice like the other walkers (walk/steps.ts): <FastBased> for translations,
+// <TracedBased> for walkOnce (Arm RAM is never at 0, so only the Based builds exist).
+import { ACC_FETCH, ACC_KIND_MASK, ACC_USER, ACC_WRITE } from "../../constants/access";
+import { TOT_ENTRY_READS } from "../../constants/layout";
+import { META_GLOBAL } from "../../constants/tlb";
+import { addTotal } from "../../counters";
+import { physLoad64 } from "../../ram";
+import { FastBased, TracedBased, clearSteps, inside, outside8, step, storeEntry64 } from "../../walk/steps";
+import {
+  A64_GRANULE_64K, A64_LEVEL_NONE, A64_META_AP1, A64_META_AP2, A64_META_DBM, A64_META_PXN, A64_META_UXN, ACC_A64_UNPRIV,
+  DESC_AF, DESC_AP1, DESC_AP2, DESC_AP_TABLE0, DESC_AP_TABLE1, DESC_DBM, DESC_NG, DESC_OA_MASK, DESC_PXN,
+  DESC_PXN_TABLE, DESC_TABLE, DESC_UXN, DESC_UXN_TABLE, DESC_VALID, FSC_ACCESS_FLAG, FSC_ADDRESS_SIZE, FSC_EXTERNAL,
+  FSC_EXTERNAL_WALK, FSC_PERMISSION, FSC_TRANSLATION,
+} from "./constants";
+import {
+  base0, base1, baseBad0, baseBad1, e0pd0, e0pd1, epd0, epd1, gran0, gran1, ha, hd, hpd0, hpd1, inBits0, inBits1,
+  ok0, ok1, outBits0, outBits1, pan, paRange, quirksQemu, start0, start1, stride0, stride1, tbiData0, tbiData1,
+  tbiFetch0, tbiFetch1, uao, wxn,
+} from "./state";
+import { a64Abort } from "./fault";
+
+/** The last successful walk: PA, the leaf's folded rights (A64_META_*, META_GLOBAL), log2 of its size, its level. */
+export let a64WalkPa: u64 = 0;
+export let a64WalkMeta: u32 = 0;
+export let a64WalkShift: u32 = 12;
+export let a64WalkLevel: u32 = 3;
+
+export let a64Tracing: bool = false;
+export function setA64Tracing(on: bool): void { a64Tracing = on; }
+
+/**
+ * Translate `va` for the access byte `acc` (kind; ACC_USER = EL0; ACC_A64_UNPRIV =
+ * LDTR/STTR at EL1). `update`: write AF / dirty state as the hardware would (false: a
+ * side-effect-free peek). 0, or TRANSLATE_FAULT with the abort recorded.
+ */
+export function a64Walk(va: u64, acc: u32, update: bool): i32 {
+  if (!a64Tracing) return walkA64<FastBased>(va, acc, update);
+  clearSteps();
+  return walkA64<TracedBased>(va, acc, update);
+}
+
+/** LDTR/STTR at EL1 without PSTATE.UAO: checked as an EL0 access (and E0PD applies). */
+@inline export function asEl0(acc: u32): bool {
+  return (acc & ACC_USER) != 0 || ((acc & ACC_A64_UNPRIV) != 0 && (acc & ACC_KIND_MASK) != ACC_FETCH && !uao);
+}
+
+/**
+ * AArch64.S1DirectBasePermissions on folded raw bits (the walk's and the TLB's): AP[2:1]
+ * give EL1 RW/RO and EL0 none/RW/RO; EL0-writable memory is never EL1-executable; PAN
+ * (EL1 data accesses, LDTR/STTR under UAO included) removes EL1 access to EL0-readable or
+ * -writable memory; WXN makes writable memory execute-never.
+ */
+@inline export function a64RightsOk(meta: u32, acc: u32): bool {
+  const kind = acc & ACC_KIND_MASK;
+  const ap1 = (meta & A64_META_AP1) != 0, ap2 = (meta & A64_META_AP2) != 0;
+  const uw = ap1 && !ap2;
+  if (asEl0(acc)) {
+    if (kind == ACC_FETCH) return (meta & A64_META_UXN) == 0 && !(wxn && uw);
+    return kind == ACC_WRITE ? uw : ap1;
+  }
+  if (kind == ACC_FETCH) return (meta & A64_META_PXN) == 0 && !uw && !(wxn && !ap2);
+  if (pan && ap1) return false;
+  return kind == ACC_WRITE ? !ap2 : true;
+}
+
+/** FAR for an abort of `acc` at `va`: a fetch's branch target after AArch64.BranchAddr (TBI for instructions: bits 63:56 copy bit 55). */
+export function a64Far(va: u64, acc: u32): u64 {
+  if ((acc & ACC_KIND_MASK) != ACC_FETCH) return va;
+  const r1 = ((va >> 55) & 1) != 0;
+  if (!(r1 ? tbiFetch1 : tbiFetch0)) return va;
+  return (va & 0x00ffffffffffffff) | (r1 ? 0xff00000000000000 : 0);
+}
+
+function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
+  const kind = acc & ACC_KIND_MASK;
+  const fetch = kind == ACC_FETCH;
+  const hi = (va >> 55) & 1;
+  const r1 = hi != 0;
+  const g = r1 ? gran1 : gran0, s = r1 ? stride1 : stride0, inBits = r1 ? inBits1 : inBits0;
+  const tbi = fetch ? (r1 ? tbiFetch1 : tbiFetch0) : (r1 ? tbiData1 : tbiData0);
+  // A fetch translates (and reports) the branch target after AArch64.BranchAddr: with TBI
+  // for instructions bits 63:56 copy bit 55.
+  const v = fetch && tbi ? (va & 0x00ffffffffffffff) | (r1 ? 0xff00000000000000 : 0) : va;
+
+  if (!(r1 ? ok1 : ok0)) return a64Abort(v, acc, FSC_TRANSLATION, 0, 0);
+  // VA[top:inBits] must all equal VA[55] (top = 55 with TBI, else 63).
+  const x = tbi ? v << 8 : v;
+  const sh = <u64>(tbi ? inBits + 8 : inBits);
+  const upper = x >> sh;
+  if (upper != (r1 ? (<u64>1 << (64 - sh)) - 1 : 0)) return a64Abort(v, acc, FSC_TRANSLATION, 0, 0);
+  if (r1 ? epd1 : epd0) return a64Abort(v, acc, FSC_TRANSLATION, 0, 0);
+  if ((r1 ? e0pd1 : e0pd0) && asEl0(acc)) return a64Abort(v, acc, FSC_TRANSLATION, 0, 0);
+  const out = <u64>(r1 ? outBits1 : outBits0);
+  if (r1 ? baseBad1 : baseBad0) return a64Abort(v, acc, FSC_ADDRESS_SIZE, 0, 0);
+
+  const hpd = r1 ? hpd1 : hpd0;
+  const lpa = g == A64_GRANULE_64K && paRange == 52;
+  const oaMask = DESC_OA_MASK & ~((<u64>1 << g) - 1);
+  let base = r1 ? base1 : base0;
+  let level = r1 ? start1 : start0;
+  const start = level;
+  let tables: u64 = 0;   // the OR of the table descriptors' bits 62:59 on the path
+  let reads: u32 = 0;
+  while (true) {
+    const shift = <u64>(g + s * (3 - level));
+    const width = <u64>(level == start ? inBits - <u32>shift : s);
+    const ea = base + (((v >> shift) & ((<u64>1 << width) - 1)) << 3);
+    if (outside8<T>(ea)) { addTotal(TOT_ENTRY_READS, reads); return a64Abort(v, acc, FSC_EXTERNAL_WALK + level, level, ea); }
+    const desc = physLoad64(ea);
+    reads++;
+    step<T>(level, 0, ea, desc);
+    // AArch64.DecodeDescriptorType: x0 invalid; 11 table (page at level 3); 01 a block
+    // where the granule allows one (4K: levels 1-2; 16K: 2; 64K: 2, and 1 with a 52-bit
+    // PARange), else invalid. QEMU 7.2 takes 01 as a block at any level below 3.
+    if ((desc & DESC_VALID) == 0) return fail(v, acc, FSC_TRANSLATION, level, reads);
+    const isTable = (desc & DESC_TABLE) != 0 && level < 3;
+    if ((desc & DESC_TABLE) == 0) {
+      const blockOk = level == 2 || (level == 1 && (g == 12 || (g == A64_GRANULE_64K && paRange == 52)));
+      if (!blockOk && !(quirksQemu && level < 3)) return fail(v, acc, FSC_TRANSLATION, level, reads);
+    }
+    // Output address desc<47:granule>; with 64K and FEAT_LPA OA[51:48] = desc<15:12>.
+    let addr = desc & oaMask;
+    if (lpa) addr |= ((desc >> 12) & 0xf) << 48;
+    if (isTable) {
+      if ((addr >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
+      if (!hpd) tables |= desc;
+      base = addr;
+      level++;
+      continue;
+    }
+    // Block or page. Arm checks the output address desc<47:shift>; QEMU the whole field.
+    const oa = addr & ~((<u64>1 << shift) - 1);
+    if (((quirksQemu ? addr : oa) >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
+    if ((desc & DESC_AF) == 0 && !ha) return fail(v, acc, FSC_ACCESS_FLAG, level, reads);
+    let nd = desc;
+    if (ha) nd |= DESC_AF;
+    if (hd && kind == ACC_WRITE && (desc & DESC_DBM) != 0) nd &= ~DESC_AP2;
+    // Fold the table attributes in: APTable[0] clears AP[1], APTable[1] sets AP[2].
+    let meta: u32 = (nd & DESC_NG) == 0 ? META_GLOBAL : 0;
+    if ((nd & DESC_AP1) != 0 && (tables & DESC_AP_TABLE0) == 0) meta |= A64_META_AP1;
+    if ((nd & DESC_AP2) != 0 || (tables & DESC_AP_TABLE1) != 0) meta |= A64_META_AP2;
+    if (((nd & DESC_PXN) | (tables & DESC_PXN_TABLE)) != 0) meta |= A64_META_PXN;
+    if (((nd & DESC_UXN) | (tables & DESC_UXN_TABLE)) != 0) meta |= A64_META_UXN;
+    if ((nd & DESC_DBM) != 0 && (tables & DESC_AP_TABLE1) == 0) meta |= A64_META_DBM;
+    if (!a64RightsOk(meta, acc)) return fail(v, acc, FSC_PERMISSION, level, reads);
+    addTotal(TOT_ENTRY_READS, reads);
+    if (update && nd != desc) storeEntry64<T>(ea, nd);
+    const pa = oa | (v & ((<u64>1 << shift) - 1));
+    if (!inside<T>(pa, 1)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
+    a64WalkPa = pa;
+    a64WalkMeta = meta;
+    a64WalkShift = <u32>shift;
+    a64WalkLevel = level;
+    return 0;
+  }
+  return 0;
+}
+
+@inline function fail(far: u64, acc: u32, fsc: u32, level: u32, reads: u32): i32 {
+  addTotal(TOT_ENTRY_READS, reads);
+  return a64Abort(far, acc, fsc + level, level, 0);
+}
