@@ -117,7 +117,10 @@ async function bundle() {
   // xz-decompress (CommonJS) requires node:stream/web at run time, which an ESM bundle can
   // only do through a real `require`: the Node bundles define one.
   const nodeRequire = 'import { createRequire as __wasmMmuRequire } from "node:module"; const require = __wasmMmuRequire(import.meta.url);';
-  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node", banner: { js: nodeRequire } });
+  // vega and vega-lite (--plot) stay runtime dependencies, imported from node_modules on
+  // first use: bundled, their 2 MB would be parsed by every command at start-up.
+  const external = ["vega", "vega-lite"];
+  await build({ ...common, entryPoints: ["src/index.ts"], outfile: "dist/index.js", platform: "node", banner: { js: nodeRequire }, external });
   // The browser entry: platform "browser" makes any Node built-in a build error, not a runtime one.
   await build({ ...common, entryPoints: ["src/browser.ts"], outfile: "dist/browser.js", platform: "browser" });
   await build({
@@ -126,6 +129,7 @@ async function bundle() {
     outfile: "dist/cli.js",
     platform: "node",
     banner: { js: `#!/usr/bin/env node\n${nodeRequire}` },
+    external,
   });
 }
 

@@ -9,10 +9,12 @@ import { ChampSimError } from "../trace/champsim.js";
 import { checkConfig, expandConfigurations, parseSweep, type Sweep } from "../study/config.js";
 import { assemble, intervalCsv, merge, MergeError, partOf, sweepCsv, type WorkList } from "../study/output.js";
 import { runStudy, traceName } from "../study/study.js";
+import { renderSvg, studySpec } from "../study/plot.js";
+import type { StudyElement } from "../study/types.js";
 import { badInput, parseCommandArgs, usage } from "./errors.js";
 
 export const STUDY_HELP = `Usage: wasm-mmu study [options] TRACE...
-       wasm-mmu study merge [--format json|csv] PART...
+       wasm-mmu study merge [--format json|csv] [-o FILE] [--plot FILE.svg] PART...
 
 Run many TLB configurations over one or more lackey traces. Each trace is decoded once
 (parsing, page splitting, demand paging: the same for every TLB geometry) and every
@@ -33,6 +35,9 @@ Options:
   --shard K/N         run only the K-th of N slices of the (trace x configuration) work
                       list and write a part for \`wasm-mmu study merge\` (JSON)
   -o, --output FILE   write the result to FILE instead of standard output
+  --plot FILE.svg     also draw the result (Vega-Lite, rendered by vega): for a sweep the
+                      swept TLB's MPKI and miss rate against its entries, with --interval
+                      the STLB misses over the trace; one line per trace
   -j, --jobs N        worker threads (default: the number of cores)
   -h, --help          this help
 
@@ -48,6 +53,7 @@ Examples:
 const OPTIONS = {
   config: { type: "string" }, sweep: { type: "string", multiple: true }, warmup: { type: "string" },
   interval: { type: "string" }, format: { type: "string" }, shard: { type: "string" }, output: { type: "string", short: "o" },
+  plot: { type: "string" },
   jobs: { type: "string", short: "j" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -84,6 +90,7 @@ export async function studyCommand(args: string[], out: (line: string) => void):
     }
     shard = { k: Number(m[1]), n: Number(m[2]) };
     if (format !== "json") throw usage("--shard writes a JSON part for `study merge`: --format csv goes on the merge");
+    if (o.plot !== undefined) throw usage("--shard writes a part: --plot goes on the merge");
   }
   let file: Record<string, unknown>[] | null = null;
   let configs;
@@ -112,11 +119,19 @@ export async function studyCommand(args: string[], out: (line: string) => void):
   }
   if (shard) { emit(JSON.stringify(partOf(list, shard, items)) + "\n", o.output, out); return 0; }
   const elements = assemble(list, items);
+  await plot(elements, o.plot);
   emit(format === "csv" ? (interval > 0 ? intervalCsv(elements) : sweepCsv(elements)) : JSON.stringify(elements, null, 2) + "\n", o.output, out);
   return 0;
 }
 
-const MERGE_OPTIONS = { format: { type: "string" }, output: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } } as const;
+const MERGE_OPTIONS = { format: { type: "string" }, output: { type: "string", short: "o" }, plot: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
+
+/** --plot FILE: the SVG of the result. */
+async function plot(elements: StudyElement[], file: string | undefined): Promise<void> {
+  if (file === undefined) return;
+  const svg = await renderSvg(studySpec(elements));
+  try { writeFileSync(file, svg); } catch (e) { throw usage(`--plot ${file}: ${(e as Error).message}`); }
+}
 
 async function mergeCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(args, MERGE_OPTIONS, true);
@@ -135,6 +150,7 @@ async function mergeCommand(args: string[], out: (line: string) => void): Promis
     throw e;
   }
   const interval = elements.some((e) => e.intervals !== undefined);
+  await plot(elements, o.plot);
   emit(format === "csv" ? (interval ? intervalCsv(elements) : sweepCsv(elements)) : JSON.stringify(elements, null, 2) + "\n", o.output, out);
   return 0;
 }
