@@ -155,4 +155,4 @@ export * from "./arch/aarch64/exports";
 export * from "./constants/study";
 export { studyAlloc, studyReset, studyTop } from "./study/heap";
 export { studyTlbCreate } from "./study/tlb";
-export { studyConfigCreate, studyResetStats, studyRun, studyRunMany } from "./study/run";
+export { studyConfigCreate, studyConfigWalk, studyResetStats, studyRun, studyRunMany } from "./study/run";

@@ -33,6 +33,11 @@ export const STUDY_MAX_ENTRIES: u32 = 1 << 22;
 export const CFG_ITLB: u32 = 0;
 export const CFG_DTLB: u32 = 4;
 export const CFG_STLB: u32 = 8;
+/** u32 each: the paging-structure caches (Intel SDM §4.10.3), 0 for none; CFG_HUGE: 2 MiB pages (3-level walk). */
+export const CFG_PML4C: u32 = 48;
+export const CFG_PDPTC: u32 = 52;
+export const CFG_PDEC: u32 = 56;
+export const CFG_HUGE: u32 = 60;
 /** u64: records started so far (never reset: the host's clock for warm-up and intervals). */
 export const CFG_RECORDS_SEEN: u32 = 16;
 /** u64: studyRun stops before the translation that would start record number CFG_STOP_AT. */
@@ -55,4 +60,9 @@ export const SS_STLB_HITS: u32 = 7;
 export const SS_STLB_MISSES: u32 = 8;
 export const SS_FAULTS: u32 = 9;
 export const SS_OUTCOME_HASH: u32 = 10;
-export const SS_FIELDS: u32 = 11;
+/** Memory references of the walks: 4 (4 KiB pages) or 3 (2 MiB) less the levels a paging-structure cache gave. */
+export const SS_WALK_REFS: u32 = 11;
+export const SS_PML4C_HITS: u32 = 12;
+export const SS_PDPTC_HITS: u32 = 13;
+export const SS_PDEC_HITS: u32 = 14;
+export const SS_FIELDS: u32 = 15;

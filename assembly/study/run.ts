@@ -7,7 +7,8 @@
 import {
   CFG_BYTES, CFG_DTLB, CFG_ITLB, CFG_LAST_D, CFG_LAST_I, CFG_RECORDS_SEEN, CFG_STATS, CFG_STLB, CFG_STOP_AT, REC_FIRST_TOUCH, REC_INSTR,
   REC_RECORD_START, REC_VPN_SHIFT, SS_DTLB_HITS, SS_DTLB_MISSES, SS_FAULTS, SS_FETCH_RECORDS, SS_FIELDS, SS_ITLB_HITS,
-  SS_ITLB_MISSES, SS_OUTCOME_HASH, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
+  SS_ITLB_MISSES, SS_OUTCOME_HASH, SS_WALK_REFS, SS_PML4C_HITS, SS_PDPTC_HITS, SS_PDEC_HITS, CFG_PML4C, CFG_PDPTC,
+  CFG_PDEC, CFG_HUGE, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
 } from "../constants/study";
 import { FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK } from "../constants/replay";
 import { studyAlloc } from "./heap";
@@ -28,6 +29,43 @@ export function studyConfigCreate(itlb: usize, dtlb: usize, stlb: usize): usize 
   return c;
 }
 
+/**
+ * Give configuration `c` paging-structure caches (descriptors from studyTlbCreate, 0 for
+ * none) and its page size (`huge`: 2 MiB pages, a 3-level walk, no PDE cache).
+ */
+export function studyConfigWalk(c: usize, pml4: usize, pdpt: usize, pde: usize, huge: bool): void {
+  store<u32>(c + CFG_PML4C, <u32>pml4);
+  store<u32>(c + CFG_PDPTC, <u32>pdpt);
+  store<u32>(c + CFG_PDEC, <u32>pde);
+  store<u32>(c + CFG_HUGE, huge ? 1 : 0);
+}
+
+/**
+ * A walk's memory references after the paging-structure caches (SDM §4.10.3.3): the
+ * walk starts from the lowest cache that holds its entry — PDE cache (the PTE is the
+ * only read), else PDPTE cache, else PML4E cache, else CR3 (every level read) — and the
+ * non-leaf entries it reads are cached. Keys are the page number's upper bits: the
+ * PML4E's 47:39, the PDPTE's 47:30, the PDE's 47:21. With 2 MiB pages the PDE is the
+ * leaf: the PDE cache is not used.
+ */
+@inline function walkRefs(c: usize, vpn: u64): void {
+  const c4 = <usize>load<u32>(c + CFG_PML4C), c3 = <usize>load<u32>(c + CFG_PDPTC), c2 = <usize>load<u32>(c + CFG_PDEC);
+  const huge = load<u32>(c + CFG_HUGE) != 0;
+  // Keys in units of the page number: 4 KiB pages: PDE = vpn >> 9, PDPTE >> 18, PML4E >> 27.
+  const k2 = vpn >> 9, k3 = huge ? vpn >> 9 : vpn >> 18, k4 = huge ? vpn >> 18 : vpn >> 27;
+  const levels: u64 = huge ? 3 : 4;
+  let refs = levels;
+  if (!huge && c2 != 0 && tlbLookup(c2, k2)) { refs = 1; bump(c, SS_PDEC_HITS); }
+  else if (c3 != 0 && tlbLookup(c3, k3)) { refs = levels - 2; bump(c, SS_PDPTC_HITS); }
+  else if (c4 != 0 && tlbLookup(c4, k4)) { refs = levels - 1; bump(c, SS_PML4C_HITS); }
+  // Cache the non-leaf entries this walk read.
+  if (refs == levels && c4 != 0) tlbInsert(c4, k4);
+  if (refs >= levels - 1 && c3 != 0) tlbInsert(c3, k3);
+  if (!huge && refs >= 2 && c2 != 0) tlbInsert(c2, k2);
+  const a = statAt(c, SS_WALK_REFS);
+  store<u64>(a, load<u64>(a) + refs);
+}
+
 /** Zero the statistics (the end of a warm-up, the start of an interval); the TLBs keep their contents. */
 export function studyResetStats(c: usize): void {
   memory.fill(c + CFG_STATS, 0, <usize>SS_FIELDS << 3);
@@ -43,70 +81,20 @@ export function studyResetStats(c: usize): void {
 }
 
 @inline function statAt(c: usize, f: u32): usize { return c + CFG_STATS + (<usize>f << 3); }
+@inline function bump(c: usize, f: u32): void { const a = statAt(c, f); store<u64>(a, load<u64>(a) + 1); }
+
+/** studyRunMany's list for studyRun: one configuration. */
+const ONE: usize = memory.data(4);
 
 /**
  * Run configuration `c` over `count` records at `recs`, stopping early before the record
  * whose number (from 0) is the block's CFG_STOP_AT. Returns the translations consumed.
  */
 export function studyRun(c: usize, recs: usize, count: u32): u32 {
-  const itlb = <usize>load<u32>(c + CFG_ITLB), dtlb = <usize>load<u32>(c + CFG_DTLB), stlb = <usize>load<u32>(c + CFG_STLB);
-  let seen = load<u64>(c + CFG_RECORDS_SEEN);
-  const stop = load<u64>(c + CFG_STOP_AT);
-  let records = load<u64>(statAt(c, SS_RECORDS)), fetches = load<u64>(statAt(c, SS_FETCH_RECORDS));
-  let translations = load<u64>(statAt(c, SS_TRANSLATIONS));
-  let iHits = load<u64>(statAt(c, SS_ITLB_HITS)), iMisses = load<u64>(statAt(c, SS_ITLB_MISSES));
-  let dHits = load<u64>(statAt(c, SS_DTLB_HITS)), dMisses = load<u64>(statAt(c, SS_DTLB_MISSES));
-  let sHits = load<u64>(statAt(c, SS_STLB_HITS)), sMisses = load<u64>(statAt(c, SS_STLB_MISSES));
-  let faults = load<u64>(statAt(c, SS_FAULTS)), hash = load<u64>(statAt(c, SS_OUTCOME_HASH));
-  // The page each L1 was last asked for: it is in that L1 and is its set's most recent
-  // entry (a hit made it so, or the miss inserted it), so asking again is a hit that
-  // changes no policy state (LRU order, PLRU bits, FIFO and random order) and is counted
-  // without a lookup. Only this path's translations touch an L1, so it stays true until
-  // the next translation on the same path.
-  let lastI: u64 = 0xffffffffffffffff, lastD: u64 = 0xffffffffffffffff;
-  let i: u32 = 0;
-  for (; i < count; i++) {
-    const r = recs + <usize>i * STUDY_RECORD_BYTES;
-    const meta = load<u64>(r, 8);
-    const instr = (meta & REC_INSTR) != 0;
-    if ((meta & REC_RECORD_START) != 0) {
-      if (seen == stop) break;
-      seen++; records++;
-      if (instr) fetches++;
-    }
-    translations++;
-    const vpn = meta >> REC_VPN_SHIFT;
-    const l1 = instr ? itlb : dtlb;
-    let outcome = OUTCOME_L1;
-    const last = instr ? lastI : lastD;
-    if (instr) lastI = vpn; else lastD = vpn;
-    if (vpn == last || tlbLookup(l1, vpn)) {
-      if (instr) iHits++; else dHits++;
-    } else {
-      if (instr) iMisses++; else dMisses++;
-      if (tlbLookup(stlb, vpn)) {
-        sHits++;
-        outcome = OUTCOME_STLB;
-      } else {
-        sMisses++;
-        if ((meta & REC_FIRST_TOUCH) != 0) { faults++; outcome = OUTCOME_FAULT; } else outcome = OUTCOME_WALK;
-        tlbInsert(stlb, vpn);
-      }
-      tlbInsert(l1, vpn);
-    }
-    hash = fnvByte(fnv8(hash, load<u64>(r)), <u64>outcome);
-  }
-  store<u64>(c + CFG_RECORDS_SEEN, seen);
-  store<u64>(statAt(c, SS_RECORDS), records); store<u64>(statAt(c, SS_FETCH_RECORDS), fetches);
-  store<u64>(statAt(c, SS_TRANSLATIONS), translations);
-  store<u64>(statAt(c, SS_ITLB_HITS), iHits); store<u64>(statAt(c, SS_ITLB_MISSES), iMisses);
-  store<u64>(statAt(c, SS_DTLB_HITS), dHits); store<u64>(statAt(c, SS_DTLB_MISSES), dMisses);
-  store<u64>(statAt(c, SS_STLB_HITS), sHits); store<u64>(statAt(c, SS_STLB_MISSES), sMisses);
-  store<u64>(statAt(c, SS_FAULTS), faults); store<u64>(statAt(c, SS_OUTCOME_HASH), hash);
-  return i;
+  store<u32>(ONE, <u32>c);
+  return studyRunMany(ONE, 1, recs, count);
 }
 
-@inline function bump(c: usize, f: u32): void { const a = statAt(c, f); store<u64>(a, load<u64>(a) + 1); }
 
 /** One translation of configuration `c` (studyRun's body, its counters in memory). */
 @inline function simulate(c: usize, meta: u64, pa: u64): void {
@@ -127,6 +115,7 @@ export function studyRun(c: usize, recs: usize, count: u32): u32 {
       outcome = OUTCOME_STLB;
     } else {
       bump(c, SS_STLB_MISSES);
+      walkRefs(c, vpn);
       if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; } else outcome = OUTCOME_WALK;
       tlbInsert(stlb, vpn);
     }

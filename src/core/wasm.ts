@@ -52,6 +52,7 @@ export interface CoreExports {
   studyTlbCreate(entries: number, ways: number, policy: number, seed: bigint, frames: number): number;
   studyConfigCreate(itlb: number, dtlb: number, stlb: number): number;
   studyResetStats(config: number): void;
+  studyConfigWalk(config: number, pml4: number, pdpt: number, pde: number, huge: number): void;
   studyRun(config: number, records: number, count: number): number;
   studyRunMany(list: number, n: number, records: number, count: number): number;
 }

@@ -16,6 +16,8 @@ export interface Hierarchy {
   itlb: TlbSpec;
   dtlb: TlbSpec;
   stlb: TlbSpec;
+  /** Paging-structure caches (absent: none; `walkCaches` null when none is configured). */
+  walkCaches: { pml4: TlbSpec | null; pdpt: TlbSpec | null; pde: TlbSpec | null } | null;
 }
 
 /** One configuration of the work list: the hierarchy and how the output names it. */
@@ -104,7 +106,14 @@ export function resolveHierarchy(h: Record<string, unknown>, where = "config"): 
     itlb: tlb(h.itlb, DEFAULT_ITLB, p("itlb")),
     dtlb: tlb(h.dtlb, DEFAULT_DTLB, p("dtlb")),
     stlb: tlb(h.stlb, DEFAULT_STLB, p("stlb")),
+    walkCaches: walkCaches(h.walk_caches as Record<string, unknown> | undefined, p("walk_caches")),
   };
+}
+
+function walkCaches(w: Record<string, unknown> | undefined, where: string): Hierarchy["walkCaches"] {
+  if (w === undefined) return null;
+  const one = (key: string) => (w[key] === undefined ? null : tlb(w[key], { entries: 1, ways: 1 }, `${where}/${key}`));
+  return { pml4: one("pml4"), pdpt: one("pdpt"), pde: one("pde") };
 }
 
 /** `PARAM=V1,V2,...` of --sweep: PARAM a config key or a dotted path into one (stlb.policy). */

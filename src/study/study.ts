@@ -65,6 +65,8 @@ export async function runStudy(traces: TraceSource[], configs: StudyConfiguratio
         pool ??= await StudyPool.create(jobs, k);
         const workerConfigs: WorkerConfig[] = pass.map((x, id) => ({
           id, tlbs: [tlbArgs(x.c.hierarchy.itlb, k), tlbArgs(x.c.hierarchy.dtlb, k), tlbArgs(x.c.hierarchy.stlb, k)],
+          walk: [x.c.hierarchy.walkCaches?.pml4, x.c.hierarchy.walkCaches?.pdpt, x.c.hierarchy.walkCaches?.pde].map((t) => (t ? tlbArgs(t, k) : null)),
+          huge: pageSize === 2097152,
           warmup: options.warmup ?? 0, interval: options.interval ?? 0,
         }));
         pool.begin(workerConfigs);
@@ -130,6 +132,12 @@ function element(trace: string, c: StudyConfiguration, d: ReplayReport, r: Worke
     outcome_hash: r.stats[k.num.SS_OUTCOME_HASH]!.toString(16).padStart(16, "0"),
   };
   if (warm) report.warmup_records = options.warmup!;
+  if (h.walkCaches) {
+    report.walk_memory_refs = s("SS_WALK_REFS");
+    report.pml4_cache_hits = s("SS_PML4C_HITS");
+    report.pdpt_cache_hits = s("SS_PDPTC_HITS");
+    report.pde_cache_hits = s("SS_PDEC_HITS");
+  }
   const out: StudyElement = { trace, config: c.label, report };
   if ((options.interval ?? 0) > 0) {
     let start = options.warmup ?? 0;

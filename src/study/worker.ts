@@ -13,6 +13,9 @@ export interface WorkerConfig {
   id: number;
   /** [entries, ways, policy code, seed] for the iTLB, dTLB and STLB. */
   tlbs: [number, number, number, number][];
+  /** The paging-structure caches (PML4E, PDPTE, PDE), each as a TLB or null. */
+  walk: ([number, number, number, number] | null)[];
+  huge: boolean;
   warmup: number;
   interval: number;
 }
@@ -67,7 +70,7 @@ export function studyWorkerMain(wt: typeof WorkerThreads): void {
     } else cut(s);
     setStop(s.c, s.interval > 0 ? n + s.interval : Infinity);
   };
-  port.on("message", (m: { type: string; configs?: { id: number; tlbs: number[][]; warmup: number; interval: number }[];
+  port.on("message", (m: { type: string; configs?: { id: number; tlbs: number[][]; walk: (number[] | null)[]; huge: boolean; warmup: number; interval: number }[];
                            records?: SharedArrayBuffer; count?: number }) => {
     try {
       if (m.type === "begin") {
@@ -76,6 +79,9 @@ export function studyWorkerMain(wt: typeof WorkerThreads): void {
           const t = cfg.tlbs.map(([e, w, p, seed]) => x.studyTlbCreate(e, w, p, BigInt(seed!), 0) as number);
           const c = x.studyConfigCreate(t[0], t[1], t[2]) as number;
           if (c === 0) throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+          const w = cfg.walk.map((t) => (t === null ? 0 : x.studyTlbCreate(t[0], t[1], t[2], BigInt(t[3]!), 0) as number));
+          if (cfg.walk.some((t, i) => t !== null && w[i] === 0)) throw new Error("the study's walk caches do not fit the 4 GiB WebAssembly memory");
+          x.studyConfigWalk(c, w[0], w[1], w[2], cfg.huge ? 1 : 0);
           return { id: cfg.id, c, warmup: cfg.warmup, interval: cfg.interval, warm: cfg.warmup === 0, last: [], lastEnd: 0, intervals: [] };
         });
         list = x.studyAlloc(4 * Math.max(1, states.length)) as number;

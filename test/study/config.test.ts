@@ -16,6 +16,7 @@ describe("config file", () => {
       itlb: { entries: 64, ways: 8, policy: "lru", seed: 1 },
       dtlb: { entries: 64, ways: 4, policy: "lru", seed: 1 },
       stlb: { entries: 1536, ways: 12, policy: "lru", seed: 1 },
+      walkCaches: null,
     });
   });
   test("strings and objects, several hierarchies named", () => {
