@@ -27,6 +27,8 @@ export type { A64Fault, A64FaultKind } from "./arch/aarch64/fault.js";
 export type { A64WalkStep } from "./arch/aarch64/walkSteps.js";
 export { A64PageTableBuilder } from "./arch/aarch64/pageTable.js";
 export type { A64MapFlags } from "./arch/aarch64/pageTable.js";
+export { decodeA64Descriptor, describeA64Descriptor } from "./arch/aarch64/decode.js";
+export type { A64DescriptorFields, A64TableFields, A64LeafFields } from "./arch/aarch64/decode.js";
 export { ConfigError, ArgumentTypeError, ArgumentRangeError, parseGeometry } from "./config.js";
 export type { PagingMode, Quirks, TlbKind, TlbOptions, TlbGeometry } from "./config.js";
 export { Batch } from "./batch.js";

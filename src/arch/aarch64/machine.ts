@@ -265,7 +265,11 @@ export class AArch64Machine {
     const [lo, hi] = splitVa(va);
     const rc = this.core.a64WalkOnce(lo, hi, this.access(kind, el), update ? 1 : 0);
     const bigVa = toBigVa(va);
-    const steps = readA64WalkSteps(this.k, this.memory);
+    // The granule of the range VA[55] selects (TG0 / TG1 encodings differ; reserved → 4K as the core does).
+    const tcr = this.control().tcr, upper = (bigVa >> 55n) & 1n;
+    const tg = Number(upper ? (tcr >> 30n) & 3n : (tcr >> 14n) & 3n);
+    const granule: A64Granule = upper ? (tg === 1 ? "16k" : tg === 3 ? "64k" : "4k") : (tg === 1 ? "64k" : tg === 2 ? "16k" : "4k");
+    const steps = readA64WalkSteps(this.k, this.memory, granule, this.paRange === 52);
     if (rc !== 0) return { va: bigVa, steps, result: { ok: false, fault: this.lastFault() } };
     const pa = (this.core.a64LastWalkPaHi() >>> 0) * 2 ** 32 + (this.core.a64LastWalkPaLo() >>> 0);
     const meta = this.core.a64LastWalkMeta() >>> 0, n = this.k.num;
