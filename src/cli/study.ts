@@ -30,6 +30,9 @@ Options:
   --warmup N          leave the first N records of each trace out of the statistics (the
                       TLBs still see them)
   --interval N        also report the statistics of every N records (per interval)
+  --detail            add rates to each report: instructions (fetch records), itlb_mpki,
+                      dtlb_mpki, stlb_mpki (misses per 1,000 instructions),
+                      walk_memory_refs and memory_refs_per_walk
   --format json|csv   json (default): an array of {trace, config, report[, intervals]};
                       csv: one row per (trace, configuration), or per interval with --interval
   --shard K/N         run only the K-th of N slices of the (trace x configuration) work
@@ -53,7 +56,7 @@ Examples:
 const OPTIONS = {
   config: { type: "string" }, sweep: { type: "string", multiple: true }, warmup: { type: "string" },
   interval: { type: "string" }, format: { type: "string" }, shard: { type: "string" }, output: { type: "string", short: "o" },
-  plot: { type: "string" },
+  plot: { type: "string" }, detail: { type: "boolean" },
   jobs: { type: "string", short: "j" }, help: { type: "boolean", short: "h" },
 } as const;
 
@@ -108,10 +111,11 @@ export async function studyCommand(args: string[], out: (line: string) => void):
     if (e instanceof ConfigError) throw usage(e.message);
     throw e;
   }
-  const list: WorkList = { traces: positionals.map(traceName), configs: configs.map((c) => c.label), options: { warmup, interval } };
+  const list: WorkList = { traces: positionals.map(traceName), configs: configs.map((c) => c.label),
+    options: o.detail ? { warmup, interval, detail: true } : { warmup, interval } };
   let items;
   try {
-    items = await runStudy(positionals, configs, { warmup, interval, jobs, shard });
+    items = await runStudy(positionals, configs, { warmup, interval, jobs, shard, detail: o.detail ?? false });
   } catch (e) {
     if (e instanceof ReplayError || e instanceof ChampSimError) throw badInput(e.message);
     if (e instanceof TraceSourceError) throw usage(e.message);

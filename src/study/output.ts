@@ -6,6 +6,8 @@ import { REPORT_KEYS } from "../trace/report.js";
 import type { IntervalRow, StudyElement, StudyItem, StudyReport } from "./types.js";
 
 /** Keys of the report that describe the configuration, not the trace: equal across traces. */
+/** Rates: meaningless summed; the traces together leave them null. */
+const RATES = new Set(["itlb_mpki", "dtlb_mpki", "stlb_mpki", "memory_refs_per_walk"]);
 const GEOMETRY = new Set(["page_size", "itlb_entries", "itlb_ways", "dtlb_entries", "dtlb_ways", "stlb_entries", "stlb_ways", "warmup_records"]);
 const HASHES = new Set(["phys_hash", "outcome_hash"]);
 
@@ -13,7 +15,7 @@ const HASHES = new Set(["phys_hash", "outcome_hash"]);
 export interface WorkList {
   traces: string[];
   configs: Record<string, string>[];
-  options: { warmup: number; interval: number };
+  options: { warmup: number; interval: number; detail?: boolean };
 }
 
 export interface StudyPart extends WorkList {
@@ -37,7 +39,7 @@ export function assemble(list: WorkList, items: StudyItem[]): StudyElement[] {
     if (mine.length === 0) continue;
     const report: Record<string, unknown> = {};
     for (const key of Object.keys(mine[0]!.report)) {
-      if (HASHES.has(key)) report[key] = null;
+      if (HASHES.has(key) || RATES.has(key)) report[key] = null;
       else if (GEOMETRY.has(key)) report[key] = mine[0]!.report[key];
       else report[key] = mine.reduce((sum, e) => sum + (e.report[key] as number), 0);
     }
@@ -100,11 +102,12 @@ function configKeys(elements: StudyElement[]): string[] {
   return keys;
 }
 
-/** One row per element: trace ("*" for the traces together), the swept parameters, then every report key. */
+/** One row per element: trace ("*" for the traces together), the swept parameters, then every report key (replay's, then the extensions'). */
 export function sweepCsv(elements: StudyElement[]): string {
   const cfg = configKeys(elements);
-  const extra = elements.some((e) => "warmup_records" in e.report) ? ["warmup_records"] : [];
-  const keys = [...REPORT_KEYS, ...extra] as string[];
+  // Replay's keys, then the extensions' (warmup_records, the walk caches' counts...) in the order first seen.
+  const keys = [...REPORT_KEYS] as string[];
+  for (const e of elements) for (const k of Object.keys(e.report)) if (!keys.includes(k)) keys.push(k);
   const rows = [["trace", ...cfg, ...keys].map(csvField).join(",")];
   for (const e of elements) {
     rows.push([e.trace ?? "*", ...cfg.map((k) => e.config[k] ?? ""), ...keys.map((k) => e.report[k])].map(csvField).join(","));

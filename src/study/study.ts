@@ -132,6 +132,16 @@ function element(trace: string, c: StudyConfiguration, d: ReplayReport, r: Worke
     outcome_hash: r.stats[k.num.SS_OUTCOME_HASH]!.toString(16).padStart(16, "0"),
   };
   if (warm) report.warmup_records = options.warmup!;
+  if (options.detail) {
+    const instructions = s("SS_FETCH_RECORDS");
+    const perK = (misses: number) => (instructions > 0 ? (1000 * misses) / instructions : null);
+    report.instructions = instructions;
+    report.itlb_mpki = perK(report.itlb_misses);
+    report.dtlb_mpki = perK(report.dtlb_misses);
+    report.stlb_mpki = perK(report.stlb_misses);
+    report.walk_memory_refs = s("SS_WALK_REFS");
+    report.memory_refs_per_walk = report.walks > 0 ? s("SS_WALK_REFS") / report.walks : null;
+  }
   if (h.walkCaches) {
     report.walk_memory_refs = s("SS_WALK_REFS");
     report.pml4_cache_hits = s("SS_PML4C_HITS");

@@ -6,6 +6,12 @@ export interface StudyOptions {
   warmup?: number;
   /** A row of statistics every this many records. */
   interval?: number;
+  /**
+   * Add per-level rates to each report: instructions (= fetch records, measured), iTLB,
+   * dTLB and STLB misses per 1,000 instructions, the walks' memory references and their
+   * mean per walk.
+   */
+  detail?: boolean;
   /** Worker threads (default: the cores, at most one per configuration). */
   jobs?: number;
   /** Run only this slice of the work list: shard K (1-based) of N. */

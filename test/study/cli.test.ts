@@ -66,6 +66,19 @@ describe("wasm-mmu study: output", () => {
   });
 });
 
+describe("wasm-mmu study --detail", () => {
+  test("rates per 1,000 instructions and memory references per walk (the worked example by hand)", () => {
+    // trace-replay.md §9: 1 I record; iTLB 2 misses, dTLB 2, STLB 3; 3 walks of 4 references.
+    const r = run(["study", "--detail", WORKED, WORKED]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(validate(out), JSON.stringify(validate.errors)).toBe(true);
+    expect(out[0].report).toMatchObject({ instructions: 1, itlb_mpki: 2000, dtlb_mpki: 2000, stlb_mpki: 3000, walk_memory_refs: 12, memory_refs_per_walk: 4 });
+    // Together: counts add up, rates are not summed.
+    expect(out[2].report).toMatchObject({ instructions: 2, walk_memory_refs: 24, itlb_mpki: null, memory_refs_per_walk: null });
+  });
+});
+
 describe("wasm-mmu study: shards", () => {
   test("merge of every shard = the unsharded output, whatever the order of the parts", () => {
     const args = ["--sweep", "stlb=16/4,64/4,256/256", "--sweep", "itlb=8/8,64/8", WORKED, LRU, SAMPLE];

@@ -46,3 +46,14 @@ describe("paging-structure caches", () => {
     expect(() => checkConfig({ walk_caches: { pdp: "4/4" } }, "c.json")).toThrow('c.json /walk_caches/pdp: unknown key "pdp"');
   });
 });
+
+describe("CSV carries the extensions' keys", () => {
+  test("walk_memory_refs and the caches' hits follow replay's columns", async () => {
+    const { sweepCsv } = await import("../../src/study/output.js");
+    const items = await runStudy([TRACE], expandConfigurations(checkConfig({ walk_caches: CACHES }), []), { jobs: 1 });
+    const [header, row] = sweepCsv(items.map((i) => i.element)).trim().split("\n");
+    const cols = header!.split(",");
+    expect(cols.slice(-5)).toEqual(["outcome_hash", "walk_memory_refs", "pml4_cache_hits", "pdpt_cache_hits", "pde_cache_hits"]);
+    expect(row!.split(",").slice(-4)).toEqual(["14", "1", "1", "1"]);
+  });
+});
