@@ -23,10 +23,10 @@ test.each(["fast", "arch", "none"] as const)("%s TLB: batch and per-call agree o
     const [a, b] = [await machine(kind, adMode), await machine(kind, adMode)];
     let seed = 12345;
     const rnd = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed >>> 8; };
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 4; round++) {
       const sum = round % 2 === 1, mxr = round % 3 === 2;
       for (const m of [a, b]) m.setControl({ sum, mxr });
-      const items = Array.from({ length: 2000 }, () => ({
+      const items = Array.from({ length: 1200 }, () => ({
         va: 0x10000 + (rnd() % 52) * 4096 + (rnd() & 0xff8), kind: (["read", "write", "fetch"] as const)[rnd() % 3]!, priv: rnd() % 2 ? "U" as const : "S" as const,
       }));
       const batched = a.translateBatch(items);
