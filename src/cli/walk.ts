@@ -6,9 +6,11 @@ import { formatResult, formatSteps, hex, toJson } from "./format.js";
 import { parseChoice, parseControlList, parseIntIn, parseMapSpec, parseUnsigned } from "./parse.js";
 import { buildMachine, emptyTables, loadTablesFile, WALK_MODES } from "./tables.js";
 import { WALK_RISCV_OPTIONS } from "./walkRiscvHelp.js";
+import { WALK_AARCH64_OPTIONS } from "./walkAarch64Help.js";
 
 export const WALK_HELP = `Usage: wasm-mmu walk [options] VA
        wasm-mmu walk --arch riscv [riscv options] VA   (the RISC-V options are listed below)
+       wasm-mmu walk --arch aarch64 [aarch64 options] VA   (the AArch64 options too)
 
 Walk one virtual address (hex with 0x, or decimal) through x86 page tables and print
 every level: table, index, entry address, entry value and its decoded flags, then the
@@ -47,8 +49,8 @@ Access:
                         peek); changed entries are marked "A set" / "D set"
 
 Architecture:
-  --arch x86|riscv      x86 (default) or RISC-V; with riscv:
-${WALK_RISCV_OPTIONS}
+  --arch x86|riscv|aarch64  x86 (default), RISC-V or AArch64; with riscv:
+${WALK_RISCV_OPTIONS}${WALK_AARCH64_OPTIONS}
 Output:
   --json                the walk trace as JSON (64-bit values and addresses as "0x…")
   -h, --help            this help
@@ -64,6 +66,8 @@ Example:
 const OPTIONS = {
   arch: { type: "string" }, priv: { type: "string" }, asid: { type: "string" }, sum: { type: "boolean" }, mxr: { type: "boolean" },
   ad: { type: "string" }, pbmte: { type: "boolean" },
+  granule: { type: "string" }, el: { type: "string" }, pan: { type: "boolean" }, uao: { type: "boolean" }, wxn: { type: "boolean" },
+  ha: { type: "boolean" }, hd: { type: "boolean" },
   mode: { type: "string" }, map: { type: "string", multiple: true }, tables: { type: "string" },
   access: { type: "string" }, cpl: { type: "string" }, implicit: { type: "boolean" },
   control: { type: "string" }, pkru: { type: "string" }, quirks: { type: "string" }, maxphyaddr: { type: "string" },
@@ -76,8 +80,18 @@ export async function walkCommand(args: string[], out: (line: string) => void): 
   if (positionals.length === 0) throw usage("missing the virtual address to walk (see wasm-mmu walk --help)");
   if (positionals.length > 1) throw usage(`expected one virtual address, got ${positionals.length}: ${positionals.join(" ")}`);
   const va = parseUnsigned(positionals[0], "VA", 64);
-  const arch = parseChoice(o.arch ?? "x86", "--arch", ["x86", "riscv"] as const);
-  const riscvOnly = (["priv", "asid", "sum", "mxr", "ad", "pbmte"] as const).filter((k) => o[k] !== undefined);
+  const arch = parseChoice(o.arch ?? "x86", "--arch", ["x86", "riscv", "aarch64"] as const);
+  const riscvOnly = (["priv", "sum", "mxr", "ad", "pbmte"] as const).filter((k) => o[k] !== undefined);
+  const aarch64Only = (["granule", "el", "pan", "uao", "wxn", "ha", "hd"] as const).filter((k) => o[k] !== undefined);
+  if (arch === "aarch64") {
+    const x86Only = (["tables", "cpl", "implicit", "control", "pkru", "maxphyaddr"] as const).filter((k) => o[k] !== undefined);
+    if (x86Only.length) throw usage(`--${x86Only[0]} is for x86 walks (see wasm-mmu walk --help)`);
+    if (o.mode !== undefined) throw usage("--mode is for x86 and riscv walks (aarch64 takes --granule)");
+    if (riscvOnly.length) throw usage(`--${riscvOnly[0]} is for --arch riscv`);
+    const { aarch64WalkCommand } = await import("./walkAarch64.js");
+    return aarch64WalkCommand(va, o, out);
+  }
+  if (aarch64Only.length) throw usage(`--${aarch64Only[0]} is for --arch aarch64`);
   if (arch === "riscv") {
     const x86Only = (["tables", "cpl", "implicit", "control", "pkru", "maxphyaddr"] as const).filter((k) => o[k] !== undefined);
     if (x86Only.length) throw usage(`--${x86Only[0]} is for x86 walks (see wasm-mmu walk --help)`);
@@ -85,6 +99,7 @@ export async function walkCommand(args: string[], out: (line: string) => void): 
     return riscvWalkCommand(va, o, out);
   }
   if (riscvOnly.length) throw usage(`--${riscvOnly[0]} is for --arch riscv`);
+  if (o.asid !== undefined) throw usage("--asid is for --arch riscv or aarch64");
 
   const spec = o.tables !== undefined ? loadTablesFile(o.tables) : emptyTables();
   const mode = o.mode !== undefined ? parseChoice(o.mode, "--mode", WALK_MODES) : spec.mode ?? "4level";
