@@ -17,6 +17,17 @@ export const REC_KIND_FETCH: u32 = 0;
 export const REC_KIND_LOAD: u32 = 1;
 export const REC_KIND_STORE: u32 = 2;
 export const REC_VPN_SHIFT: u32 = 8;
+/**
+ * The translation goes through a 2 MiB page (mixed page sizes: the THP-like page-size
+ * policy); the vpn field stays the 4 KiB page number, a TLB keyed per 2 MiB drops its low 9 bits.
+ */
+export const REC_HUGE: u32 = 64;
+/**
+ * A promotion marker, not a translation: the 2 MiB region holding vpn became one huge page
+ * (khugepaged's collapse); every TLB and walk cache drops the region's 4 KiB entries
+ * (the flush of collapse_huge_page) before the next record.
+ */
+export const REC_PROMOTE: u32 = 128;
 
 // Replacement policies.
 export const POLICY_LRU: u32 = 0;
