@@ -156,3 +156,4 @@ export * from "./constants/study";
 export { studyAlloc, studyReset, studyTop } from "./study/heap";
 export { studyTlbCreate } from "./study/tlb";
 export { studyConfigCreate, studyConfigWalk, studyResetStats, studyRun, studyRunMany } from "./study/run";
+export { studyLevelSet, studyLevelStats, studyLevelStatsCount, studyLevelsCreate, studyLevelsRunMany } from "./study/levels";

@@ -77,3 +77,37 @@ export const SS_PML4C_HITS: u32 = 12;
 export const SS_PDPTC_HITS: u32 = 13;
 export const SS_PDEC_HITS: u32 = 14;
 export const SS_FIELDS: u32 = 15;
+
+// The levels form (assembly/study/levels.ts): a hierarchy of any number of levels, each
+// serving some access kinds, with its inclusion and a shared or per-page-size array.
+/** u32 in the configuration block: its levels block (studyLevelsCreate), 0 for the fixed iTLB/dTLB/STLB form. */
+export const CFG_LEVELS: u32 = 12;
+/** Levels block header: u32 level count, u32 address of the u64 statistics, u32 their count. */
+export const LV_COUNT: u32 = 0;
+export const LV_STATS_AT: u32 = 4;
+export const LV_STATS_COUNT: u32 = 8;
+export const LV_FIRST: u32 = 16;
+/** Per level (LV_BYTES from LV_FIRST): u32 kinds served (bit 1 << REC_KIND_*), u32 inclusion, u32 4 KiB (or shared) array, u32 2 MiB array (0: shared). */
+export const LV_KINDS: u32 = 0;
+export const LV_INCLUSION: u32 = 4;
+export const LV_TLB: u32 = 8;
+export const LV_TLB_2M: u32 = 12;
+export const LV_BYTES: u32 = 16;
+/** A level's relation to the levels before it: fills with them (non-inclusive), holds all they hold (inclusive), holds their victims (exclusive). */
+export const INCL_NON: u32 = 0;
+export const INCL_INCLUSIVE: u32 = 1;
+export const INCL_EXCLUSIVE: u32 = 2;
+/** A shared array tags a 2 MiB page's number with this bit (4 KiB and 2 MiB numbers never collide). */
+export const LV_HUGE_TAG: u64 = <u64>1 << 62;
+/** Levels statistics (u64): LS_WALKS, then LS_FIELDS per level from LS_LEVEL0. */
+export const LS_WALKS: u32 = 0;
+export const LS_LEVEL0: u32 = 1;
+export const LS_HITS_4K: u32 = 0;
+export const LS_MISSES_4K: u32 = 1;
+export const LS_HITS_2M: u32 = 2;
+export const LS_MISSES_2M: u32 = 3;
+/** Entries removed from the levels before this one when an inclusive level evicted them. */
+export const LS_BACK_INVALIDATIONS: u32 = 4;
+/** Victims of the levels before this one taken in (an exclusive level's only fill). */
+export const LS_VICTIM_FILLS: u32 = 5;
+export const LS_FIELDS: u32 = 6;

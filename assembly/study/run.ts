@@ -8,7 +8,7 @@ import {
   CFG_BYTES, CFG_DTLB, CFG_ITLB, CFG_LAST_D, CFG_LAST_I, CFG_RECORDS_SEEN, CFG_STATS, CFG_STLB, CFG_STOP_AT, REC_FIRST_TOUCH, REC_INSTR,
   REC_RECORD_START, REC_VPN_SHIFT, SS_DTLB_HITS, SS_DTLB_MISSES, SS_FAULTS, SS_FETCH_RECORDS, SS_FIELDS, SS_ITLB_HITS,
   SS_ITLB_MISSES, SS_OUTCOME_HASH, SS_WALK_REFS, SS_PML4C_HITS, SS_PDPTC_HITS, SS_PDEC_HITS, CFG_PML4C, CFG_PDPTC,
-  CFG_PDEC, CFG_HUGE, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
+  CFG_PDEC, CFG_HUGE, CFG_LEVELS, LV_STATS_AT, LV_STATS_COUNT, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
 } from "../constants/study";
 import { FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK } from "../constants/replay";
 import { studyAlloc } from "./heap";
@@ -48,9 +48,11 @@ export function studyConfigWalk(c: usize, pml4: usize, pdpt: usize, pde: usize, 
  * PML4E's 47:39, the PDPTE's 47:30, the PDE's 47:21. With 2 MiB pages the PDE is the
  * leaf: the PDE cache is not used.
  */
-@inline function walkRefs(c: usize, vpn: u64): void {
+@inline function walkRefs(c: usize, vpn: u64): void { walkRefsSized(c, vpn, load<u32>(c + CFG_HUGE) != 0); }
+
+/** walkRefs for a page of either size: `vpn` is the 2 MiB page's number when `huge` (the levels form's mixed sizes). */
+@inline export function walkRefsSized(c: usize, vpn: u64, huge: bool): void {
   const c4 = <usize>load<u32>(c + CFG_PML4C), c3 = <usize>load<u32>(c + CFG_PDPTC), c2 = <usize>load<u32>(c + CFG_PDEC);
-  const huge = load<u32>(c + CFG_HUGE) != 0;
   // Keys in units of the page number: 4 KiB pages: PDE = vpn >> 9, PDPTE >> 18, PML4E >> 27.
   const k2 = vpn >> 9, k3 = huge ? vpn >> 9 : vpn >> 18, k4 = huge ? vpn >> 18 : vpn >> 27;
   const levels: u64 = huge ? 3 : 4;
@@ -70,18 +72,20 @@ export function studyConfigWalk(c: usize, pml4: usize, pdpt: usize, pde: usize, 
 export function studyResetStats(c: usize): void {
   memory.fill(c + CFG_STATS, 0, <usize>SS_FIELDS << 3);
   store<u64>(c + CFG_STATS + (<usize>SS_OUTCOME_HASH << 3), FNV_OFFSET);
+  const lv = <usize>load<u32>(c + CFG_LEVELS);
+  if (lv != 0) memory.fill(<usize>load<u32>(lv + LV_STATS_AT), 0, <usize>load<u32>(lv + LV_STATS_COUNT) << 3);
 }
 
-@inline function fnvByte(h: u64, b: u64): u64 { return (h ^ b) * FNV_PRIME; }
-@inline function fnv8(h: u64, v: u64): u64 {
+@inline export function fnvByte(h: u64, b: u64): u64 { return (h ^ b) * FNV_PRIME; }
+@inline export function fnv8(h: u64, v: u64): u64 {
   h = fnvByte(h, v & 0xff); h = fnvByte(h, (v >> 8) & 0xff);
   h = fnvByte(h, (v >> 16) & 0xff); h = fnvByte(h, (v >> 24) & 0xff);
   h = fnvByte(h, (v >> 32) & 0xff); h = fnvByte(h, (v >> 40) & 0xff);
   h = fnvByte(h, (v >> 48) & 0xff); return fnvByte(h, v >> 56);
 }
 
-@inline function statAt(c: usize, f: u32): usize { return c + CFG_STATS + (<usize>f << 3); }
-@inline function bump(c: usize, f: u32): void { const a = statAt(c, f); store<u64>(a, load<u64>(a) + 1); }
+@inline export function statAt(c: usize, f: u32): usize { return c + CFG_STATS + (<usize>f << 3); }
+@inline export function bump(c: usize, f: u32): void { const a = statAt(c, f); store<u64>(a, load<u64>(a) + 1); }
 
 /** studyRunMany's list for studyRun: one configuration. */
 const ONE: usize = memory.data(4);

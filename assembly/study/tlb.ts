@@ -38,6 +38,8 @@ const D_LOG2WAYS: usize = 60;
 const D_RNG: usize = 64;
 const D_CLOCK: usize = 72;
 const D_FRAMES: usize = 80;
+/** Wide sets: per set, the head of its freed slots (tlbRemove), linked through D_NEXT. */
+const D_FREE: usize = 84;
 const D_BYTES: usize = 96;
 
 const NOT_POW2: u32 = 0xffffffff;
@@ -109,9 +111,12 @@ export function studyTlbCreate(entries: u32, ways: u32, policy: u32, seed: u64, 
   const head = studyAlloc(<usize>sets << 2);
   const tail = studyAlloc(<usize>sets << 2);
   const fill = studyAlloc(<usize>sets << 2);
-  if (hash == 0 || prev == 0 || next == 0 || head == 0 || tail == 0 || fill == 0) return 0;
+  const free = studyAlloc(<usize>sets << 2);
+  if (hash == 0 || prev == 0 || next == 0 || head == 0 || tail == 0 || fill == 0 || free == 0) return 0;
   memory.fill(head, 0xff, <usize>sets << 2);
   memory.fill(tail, 0xff, <usize>sets << 2);
+  memory.fill(free, 0xff, <usize>sets << 2);
+  store<u32>(d + D_FREE, <u32>free);
   store<u32>(d + D_HASH, <u32>hash);
   store<u32>(d + D_HBITS, hbits);
   store<u32>(d + D_PREV, <u32>prev);
@@ -302,9 +307,15 @@ export function tlbInsert(d: usize, vpn: u64): u64 {
   const fillAt = <usize>load<u32>(d + D_FILL) + (<usize>set << 2);
   const filled = load<u32>(fillAt);
   const listed = policy == POLICY_LRU || policy == POLICY_FIFO;
+  const freeAt = <usize>load<u32>(d + D_FREE) + (<usize>set << 2);
+  const freed = load<u32>(freeAt);
   if (filled < ways) {
     way = filled;
     store<u32>(fillAt, filled + 1);
+  } else if (freed != NIL) {
+    // A way tlbRemove emptied (the last emptied first).
+    way = freed - first;
+    store<u32>(freeAt, load<u32>(<usize>load<u32>(d + D_NEXT) + (<usize>freed << 2)));
   } else {
     if (listed) way = load<u32>(<usize>load<u32>(d + D_TAIL) + (<usize>set << 2)) - first;
     else if (policy == POLICY_PLRU) way = plruVictim(d, set);
@@ -321,4 +332,38 @@ export function tlbInsert(d: usize, vpn: u64): u64 {
   if (listed) listPushHead(d, set, slot);
   else if (policy == POLICY_PLRU) plruTouch(d, set, way);
   return old;
+}
+
+/**
+ * Remove `vpn` if present (an inclusive level's back-invalidation, an exclusive level's
+ * hit moving the entry up); returns whether it was there. The way becomes empty: a
+ * narrow set's next insert takes its first empty way, a wide set's the way emptied last.
+ */
+export function tlbRemove(d: usize, vpn: u64): bool {
+  const key = vpn + 1;
+  const set = setOf(d, vpn);
+  const policy = load<u32>(d + D_POLICY);
+  const tags = <usize>load<u32>(d + D_TAGS);
+  if (load<u32>(d + D_WIDE) == 0) {
+    const ways = load<u32>(d + D_WAYS);
+    const first = set * ways;
+    for (let w: u32 = 0; w < ways; w++) {
+      const slot = first + w;
+      if (load<u64>(tags + (<usize>slot << 3)) == key) {
+        store<u64>(tags + (<usize>slot << 3), 0);
+        if (policy == POLICY_LRU || policy == POLICY_FIFO) store<u64>(<usize>load<u32>(d + D_STAMPS) + (<usize>slot << 3), 0);
+        return true;
+      }
+    }
+    return false;
+  }
+  const slot = hashFind(d, key);
+  if (slot == NIL) return false;
+  hashRemove(d, key);
+  store<u64>(tags + (<usize>slot << 3), 0);
+  if (policy == POLICY_LRU || policy == POLICY_FIFO) listUnlink(d, set, slot);
+  const freeAt = <usize>load<u32>(d + D_FREE) + (<usize>set << 2);
+  store<u32>(<usize>load<u32>(d + D_NEXT) + (<usize>slot << 2), load<u32>(freeAt));
+  store<u32>(freeAt, slot);
+  return true;
 }

@@ -55,6 +55,11 @@ export interface CoreExports {
   studyConfigWalk(config: number, pml4: number, pdpt: number, pde: number, huge: number): void;
   studyRun(config: number, records: number, count: number): number;
   studyRunMany(list: number, n: number, records: number, count: number): number;
+  studyLevelsCreate(levels: number): number;
+  studyLevelSet(config: number, level: number, kinds: number, inclusion: number, tlb: number, tlb2m: number): number;
+  studyLevelStats(config: number): number;
+  studyLevelStatsCount(config: number): number;
+  studyLevelsRunMany(list: number, n: number, records: number, count: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

@@ -10,8 +10,17 @@ export const POLICIES: readonly Policy[] = ["lru", "plru", "fifo", "random"];
 
 export interface TlbSpec { entries: number; ways: number; policy: Policy; seed: number }
 
+export type AccessKind = "fetch" | "load" | "store";
+export const ACCESS_KINDS: readonly AccessKind[] = ["fetch", "load", "store"];
+export type Inclusion = "non-inclusive" | "inclusive" | "exclusive";
+
+/** A level of the levels form: `tlb` holds both page sizes unless `tlb2m` is given (then `tlb` is the 4 KiB array). */
+export interface LevelSpec { name: string; serves: AccessKind[]; inclusion: Inclusion; tlb: TlbSpec; tlb2m: TlbSpec | null }
+
 /** One hierarchy, every default filled in. */
 export interface Hierarchy {
+  /** The levels form (itlb, dtlb, stlb then hold the unused defaults); absent: the fixed iTLB + dTLB -> STLB form. */
+  levels?: LevelSpec[];
   pageSize: 4096 | 2097152;
   itlb: TlbSpec;
   dtlb: TlbSpec;
@@ -101,13 +110,53 @@ export function checkConfig(data: unknown, where = "config"): Record<string, unk
 /** Defaults filled in and the checks JSON Schema cannot state (entries a multiple of ways...). */
 export function resolveHierarchy(h: Record<string, unknown>, where = "config"): Hierarchy {
   const p = (key: string) => `${where} /${key}`;
-  return {
+  const out: Hierarchy = {
     pageSize: (h.page_size as 4096 | 2097152 | undefined) ?? 4096,
     itlb: tlb(h.itlb, DEFAULT_ITLB, p("itlb")),
     dtlb: tlb(h.dtlb, DEFAULT_DTLB, p("dtlb")),
     stlb: tlb(h.stlb, DEFAULT_STLB, p("stlb")),
     walkCaches: walkCaches(h.walk_caches as Record<string, unknown> | undefined, p("walk_caches")),
   };
+  if (h.levels !== undefined) out.levels = levels(h, where);
+  return out;
+}
+
+/** The levels form's checks: alone (no itlb/dtlb/stlb), names unique, one array or one per size, every kind served, an exclusive level fed. */
+function levels(h: Record<string, unknown>, where: string): LevelSpec[] {
+  const fixed = ["itlb", "dtlb", "stlb"].find((key) => h[key] !== undefined);
+  if (fixed) throw new ConfigError(`${where} /${fixed}: ${shown(h[fixed])}: not with /levels (the levels form replaces itlb, dtlb and stlb)`);
+  const raw = h.levels as Record<string, unknown>[];
+  const names = new Set<string>();
+  const out = raw.map((l, i): LevelSpec => {
+    const at = `${where} /levels/${i}`;
+    const name = l.name as string;
+    if (names.has(name)) throw new ConfigError(`${at}/name: ${shown(name)}: two levels have this name`);
+    names.add(name);
+    const split = l.tlb_4k !== undefined || l.tlb_2m !== undefined;
+    if (split && l.tlb !== undefined) throw new ConfigError(`${at}: ${shown(name)}: give tlb (shared) or tlb_4k and tlb_2m (per page size), not both`);
+    if (!split && l.tlb === undefined) throw new ConfigError(`${at}: ${shown(name)}: no array: give tlb (shared) or tlb_4k and tlb_2m (per page size)`);
+    if (split && (l.tlb_4k === undefined || l.tlb_2m === undefined)) {
+      throw new ConfigError(`${at}: ${shown(name)}: per-page-size arrays need both tlb_4k and tlb_2m`);
+    }
+    const none = { entries: 1, ways: 1 };
+    return {
+      name, serves: ACCESS_KINDS.filter((k) => (l.serves as string[]).includes(k)),
+      inclusion: (l.inclusion as Inclusion | undefined) ?? "non-inclusive",
+      tlb: split ? tlb(l.tlb_4k, none, `${at}/tlb_4k`) : tlb(l.tlb, none, `${at}/tlb`),
+      tlb2m: split ? tlb(l.tlb_2m, none, `${at}/tlb_2m`) : null,
+    };
+  });
+  for (const kind of ACCESS_KINDS) {
+    if (!out.some((l) => l.serves.includes(kind))) throw new ConfigError(`${where} /levels: no level serves ${JSON.stringify(kind)}`);
+  }
+  out.forEach((l, i) => {
+    if (l.inclusion !== "exclusive") return;
+    const unfed = l.serves.find((kind) => !out.slice(0, i).some((m) => m.serves.includes(kind)));
+    if (unfed) {
+      throw new ConfigError(`${where} /levels/${i}/inclusion: "exclusive": no level before ${JSON.stringify(l.name)} serves ${JSON.stringify(unfed)} (an exclusive level holds only their victims)`);
+    }
+  });
+  return out;
 }
 
 function walkCaches(w: Record<string, unknown> | undefined, where: string): Hierarchy["walkCaches"] {
@@ -136,6 +185,15 @@ function withParam(h: Record<string, unknown>, param: string, value: string): Re
   let o: Record<string, unknown> = out;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i]!;
+    if (Array.isArray(o[key]) && key === "levels") {
+      // levels.NAME...: the level of that name.
+      const level = (o[key] as Record<string, unknown>[]).find((l) => l !== null && typeof l === "object" && l.name === parts[i + 1]);
+      if (!level) throw new ConfigError(`--sweep ${param}: no level named ${JSON.stringify(parts[i + 1])}`);
+      if (i + 1 === parts.length - 1) throw new ConfigError(`--sweep ${param}: sweep a key of the level (e.g. levels.${parts[i + 1]}.tlb)`);
+      o = level;
+      i++;
+      continue;
+    }
     let next = o[key];
     if (typeof next === "string" && /^\d+\/\d+$/.test(next)) {
       const [entries, ways] = next.split("/").map(Number);

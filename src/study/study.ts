@@ -14,6 +14,7 @@ import { openTrace, type TraceSource } from "../trace/source.js";
 import type { ReplayReport } from "../trace/report.js";
 import type { Hierarchy, StudyConfiguration, TlbSpec } from "./config.js";
 import { StudyPool } from "./pool.js";
+import { levelsElement, workerLevels } from "./levels.js";
 import type { WorkerConfig, WorkerResult } from "./worker.js";
 
 export type { IntervalRow, StudyElement, StudyItem, StudyOptions, StudyReport } from "./types.js";
@@ -67,6 +68,7 @@ export async function runStudy(traces: TraceSource[], configs: StudyConfiguratio
           id, tlbs: [tlbArgs(x.c.hierarchy.itlb, k), tlbArgs(x.c.hierarchy.dtlb, k), tlbArgs(x.c.hierarchy.stlb, k)],
           walk: [x.c.hierarchy.walkCaches?.pml4, x.c.hierarchy.walkCaches?.pdpt, x.c.hierarchy.walkCaches?.pde].map((t) => (t ? tlbArgs(t, k) : null)),
           huge: pageSize === 2097152,
+          ...(x.c.hierarchy.levels ? { levels: workerLevels(x.c.hierarchy.levels, k, (t) => tlbArgs(t, k)) } : {}),
           warmup: options.warmup ?? 0, interval: options.interval ?? 0,
         }));
         pool.begin(workerConfigs);
@@ -113,6 +115,7 @@ function num(v: bigint): number { return Number(v); }
 
 function element(trace: string, c: StudyConfiguration, d: ReplayReport, r: WorkerResult, options: StudyOptions, k: CoreConstants): StudyElement {
   const s = (f: string) => num(r.stats[k.num[f as "SS_RECORDS"]]!);
+  if (c.hierarchy.levels) return levelsElement(trace, c, d, r, options, k);
   const h: Hierarchy = c.hierarchy;
   const warm = (options.warmup ?? 0) > 0;
   if (!warm && s("SS_TRANSLATIONS") !== d.translations) {

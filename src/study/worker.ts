@@ -18,11 +18,13 @@ export interface WorkerConfig {
   huge: boolean;
   warmup: number;
   interval: number;
+  /** The levels form (src/study/levels.ts's WorkerLevel): tlbs is then unused. */
+  levels?: { kinds: number; inclusion: number; tlb: number[]; tlb2m: number[] | null }[];
 }
 
 export interface WorkerResult {
   id: number;
-  /** The statistics block (SS_* fields) at the end, over the measured records. */
+  /** The statistics block (SS_* fields, then a levels-form configuration's LS_* fields) at the end, over the measured records. */
   stats: bigint[];
   /** Per interval: the record number it ends at, then the SS_* fields' growth over it (the hash excluded: 0n). */
   intervals: { end: number; stats: bigint[] }[];
@@ -41,13 +43,17 @@ export function studyWorkerMain(wt: typeof WorkerThreads): void {
   /** Configurations run side by side (studyRunMany): their hash chains overlap. */
   const GROUP = 4;
   let list = 0;
-  interface State { id: number; c: number; warmup: number; interval: number; warm: boolean; last: bigint[]; lastEnd: number; intervals: { end: number; stats: bigint[] }[] }
+  /** Runs of at most GROUP configurations of one form (the fixed loop or the levels loop). */
+  let groups: { at: number; n: number; levels: boolean }[] = [];
+  interface State { id: number; c: number; levels: boolean; warmup: number; interval: number; warm: boolean; last: bigint[]; lastEnd: number; intervals: { end: number; stats: bigint[] }[] }
   let states: State[] = [];
   let input = 0;
   const view = () => new DataView(memory.buffer);
   const stats = (c: number): bigint[] => {
     const v = view(), out: bigint[] = [];
     for (let f = 0; f < k.SS_FIELDS!; f++) out.push(v.getBigUint64(c + k.CFG_STATS! + 8 * f, true));
+    const at = x.studyLevelStats(c) as number, n = x.studyLevelStatsCount(c) as number;
+    for (let f = 0; f < n; f++) out.push(v.getBigUint64(at + 8 * f, true));
     return out;
   };
   const seen = (c: number) => Number(view().getBigUint64(c + k.CFG_RECORDS_SEEN!, true));
@@ -70,23 +76,43 @@ export function studyWorkerMain(wt: typeof WorkerThreads): void {
     } else cut(s);
     setStop(s.c, s.interval > 0 ? n + s.interval : Infinity);
   };
-  port.on("message", (m: { type: string; configs?: { id: number; tlbs: number[][]; walk: (number[] | null)[]; huge: boolean; warmup: number; interval: number }[];
+  port.on("message", (m: { type: string; configs?: { id: number; tlbs: number[][]; walk: (number[] | null)[]; huge: boolean; warmup: number; interval: number;
+                                                      levels?: { kinds: number; inclusion: number; tlb: number[]; tlb2m: number[] | null }[] }[];
                            records?: SharedArrayBuffer; count?: number }) => {
     try {
       if (m.type === "begin") {
         x.studyReset();
         states = m.configs!.map((cfg) => {
-          const t = cfg.tlbs.map(([e, w, p, seed]) => x.studyTlbCreate(e, w, p, BigInt(seed!), 0) as number);
-          const c = x.studyConfigCreate(t[0], t[1], t[2]) as number;
-          if (c === 0) throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+          const tlb = (a: number[]) => x.studyTlbCreate(a[0], a[1], a[2], BigInt(a[3]!), 0) as number;
+          let c: number;
+          if (cfg.levels) {
+            c = x.studyLevelsCreate(cfg.levels.length) as number;
+            if (c === 0) throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+            cfg.levels.forEach((l, i) => {
+              const a = tlb(l.tlb), a2 = l.tlb2m ? tlb(l.tlb2m) : 0;
+              if (a === 0 || (l.tlb2m && a2 === 0) || !x.studyLevelSet(c, i, l.kinds, l.inclusion, a, a2)) {
+                throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+              }
+            });
+          } else {
+            const t = cfg.tlbs.map(tlb);
+            c = x.studyConfigCreate(t[0], t[1], t[2]) as number;
+            if (c === 0) throw new Error("the study's TLBs do not fit the 4 GiB WebAssembly memory");
+          }
           const w = cfg.walk.map((t) => (t === null ? 0 : x.studyTlbCreate(t[0], t[1], t[2], BigInt(t[3]!), 0) as number));
           if (cfg.walk.some((t, i) => t !== null && w[i] === 0)) throw new Error("the study's walk caches do not fit the 4 GiB WebAssembly memory");
           x.studyConfigWalk(c, w[0], w[1], w[2], cfg.huge ? 1 : 0);
-          return { id: cfg.id, c, warmup: cfg.warmup, interval: cfg.interval, warm: cfg.warmup === 0, last: [], lastEnd: 0, intervals: [] };
+          return { id: cfg.id, c, levels: cfg.levels !== undefined, warmup: cfg.warmup, interval: cfg.interval, warm: cfg.warmup === 0, last: [], lastEnd: 0, intervals: [] };
         });
         list = x.studyAlloc(4 * Math.max(1, states.length)) as number;
         if (list === 0) throw new Error("no memory for the study's configuration list");
         states.forEach((s, j) => new DataView(memory.buffer).setUint32(list + 4 * j, s.c, true));
+        groups = [];
+        states.forEach((s, j) => {
+          const g = groups[groups.length - 1];
+          if (g && g.levels === s.levels && g.n < GROUP) g.n++;
+          else groups.push({ at: j, n: 1, levels: s.levels });
+        });
         input = x.studyAlloc(k.MAX_CHUNK_BYTES) as number;
         if (input === 0) throw new Error("no memory for the study's input");
         for (const s of states) {
@@ -100,11 +126,11 @@ export function studyWorkerMain(wt: typeof WorkerThreads): void {
         // cache while each configuration reads it (a whole chunk would not).
         for (let from = 0; from < count; from += SLICE) {
           const to = Math.min(count, from + SLICE);
-          for (let g = 0; g < states.length; g += GROUP) {
-            const n = Math.min(GROUP, states.length - g);
+          for (const { at: g, n, levels } of groups) {
+            const run = levels ? x.studyLevelsRunMany : x.studyRunMany;
             let at = from;
             for (;;) {
-              at += x.studyRunMany(list + 4 * g, n, input + at * k.STUDY_RECORD_BYTES!, to - at) as number;
+              at += run(list + 4 * g, n, input + at * k.STUDY_RECORD_BYTES!, to - at) as number;
               if (at >= to) break;
               for (let j = g; j < g + n; j++) boundary(states[j]!);   // all stop at the same record
             }
