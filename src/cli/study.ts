@@ -107,6 +107,7 @@ export async function studyCommand(args: string[], out: (line: string) => void):
     }
     const sweeps: Sweep[] = (o.sweep ?? []).map(parseSweep);
     configs = expandConfigurations(file, sweeps);
+    if (o.plot !== undefined && configs.some((c) => c.hierarchy.levels)) throw usage("--plot draws the iTLB/dTLB/STLB form: a config with levels is not plotted (use --format csv)");
   } catch (e) {
     if (e instanceof ConfigError) throw usage(e.message);
     throw e;

@@ -72,6 +72,9 @@ function describe(e: ErrorObject, data: unknown): string {
   if (e.keyword === "enum") {
     return `${path}: ${shown(at(data, e.instancePath))} is not one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
   }
+  if (e.keyword === "pattern" && e.instancePath.endsWith("/name")) {
+    return `${path}: ${shown(at(data, e.instancePath))} is not a level name (a lowercase letter, then up to 31 lowercase letters, digits or _)`;
+  }
   if (e.keyword === "pattern") return `${path}: ${shown(at(data, e.instancePath))} is not ENTRIES/WAYS (e.g. "1536/12")`;
   if (e.keyword === "oneOf" && e.instancePath.match(/\/(itlb|dtlb|stlb)$/)) {
     return `${path}: ${shown(at(data, e.instancePath))} is not "ENTRIES/WAYS" or {entries, ways, policy, seed}`;

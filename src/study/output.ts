@@ -39,13 +39,28 @@ export function assemble(list: WorkList, items: StudyItem[]): StudyElement[] {
     if (mine.length === 0) continue;
     const report: Record<string, unknown> = {};
     for (const key of Object.keys(mine[0]!.report)) {
-      if (HASHES.has(key) || RATES.has(key)) report[key] = null;
+      if (key === "levels") report[key] = sumLevels(mine.map((e) => e.report[key] as Record<string, unknown>[]));
+      else if (HASHES.has(key) || RATES.has(key)) report[key] = null;
       else if (GEOMETRY.has(key)) report[key] = mine[0]!.report[key];
       else report[key] = mine.reduce((sum, e) => sum + (e.report[key] as number), 0);
     }
     out.push({ trace: null, traces: mine.map((e) => e.trace!), config: list.configs[c]!, report: report as StudyReport });
   }
   return out;
+}
+
+/** The levels form's per-level counts added up over traces (names kept, rates null). */
+function sumLevels(all: Record<string, unknown>[][]): Record<string, unknown>[] {
+  return all[0]!.map((first, i) => Object.fromEntries(Object.keys(first).map((key) => [key,
+    key === "name" ? first.name : key === "mpki" ? null : all.reduce((sum, levels) => sum + (levels[i]![key] as number), 0)])));
+}
+
+/** A row's values with a levels-form `levels` spread into columns NAME.KEY (l1d.hits...): CSV has no arrays. */
+function flat(values: object): Record<string, unknown> {
+  const { levels, ...rest } = values as Record<string, unknown>;
+  if (!Array.isArray(levels)) return rest;
+  for (const l of levels as Record<string, unknown>[]) for (const [k, v] of Object.entries(l)) if (k !== "name") rest[`${String(l.name)}.${k}`] = v;
+  return rest;
 }
 
 export function partOf(list: WorkList, shard: { k: number; n: number }, items: StudyItem[]): StudyPart {
@@ -105,13 +120,15 @@ function configKeys(elements: StudyElement[]): string[] {
 /** One row per element: trace ("*" for the traces together), the swept parameters, then every report key (replay's, then the extensions'). */
 export function sweepCsv(elements: StudyElement[]): string {
   const cfg = configKeys(elements);
-  // Replay's keys, then the extensions' (warmup_records, the walk caches' counts...) in the order first seen.
-  const keys = [...REPORT_KEYS] as string[];
-  for (const e of elements) for (const k of Object.keys(e.report)) if (!keys.includes(k)) keys.push(k);
+  // Replay's keys (those of the levels form only: the fixed TLBs' are absent), then the
+  // extensions' (warmup_records, the walk caches' counts, the levels' columns...) in the order first seen.
+  const reports = elements.map((e) => flat(e.report));
+  const keys = (REPORT_KEYS as readonly string[]).filter((k) => reports.some((r) => k in r));
+  for (const r of reports) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
   const rows = [["trace", ...cfg, ...keys].map(csvField).join(",")];
-  for (const e of elements) {
-    rows.push([e.trace ?? "*", ...cfg.map((k) => e.config[k] ?? ""), ...keys.map((k) => e.report[k])].map(csvField).join(","));
-  }
+  elements.forEach((e, i) => {
+    rows.push([e.trace ?? "*", ...cfg.map((k) => e.config[k] ?? ""), ...keys.map((k) => reports[i]![k])].map(csvField).join(","));
+  });
   return rows.join("\n") + "\n";
 }
 
@@ -123,9 +140,11 @@ export const INTERVAL_KEYS: readonly (keyof IntervalRow)[] = [
 /** One row per interval of each (trace, configuration). */
 export function intervalCsv(elements: StudyElement[]): string {
   const cfg = configKeys(elements);
-  const rows = [["trace", ...cfg, ...INTERVAL_KEYS].map(csvField).join(",")];
-  for (const e of elements) {
-    for (const r of e.intervals ?? []) rows.push([e.trace, ...cfg.map((k) => e.config[k] ?? ""), ...INTERVAL_KEYS.map((k) => r[k])].map(csvField).join(","));
-  }
+  // The levels form's rows have no itlb/dtlb/stlb counts but a column per level count.
+  const all = elements.flatMap((e) => (e.intervals ?? []).map((r) => ({ e, r: flat(r) })));
+  const keys = (INTERVAL_KEYS as readonly string[]).filter((k) => all.length === 0 || all.some(({ r }) => k in r));
+  for (const { r } of all) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
+  const rows = [["trace", ...cfg, ...keys].map(csvField).join(",")];
+  for (const { e, r } of all) rows.push([e.trace, ...cfg.map((k) => e.config[k] ?? ""), ...keys.map((k) => r[k])].map(csvField).join(","));
   return rows.join("\n") + "\n";
 }

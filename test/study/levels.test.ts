@@ -28,7 +28,15 @@
 import { describe, expect, test } from "vitest";
 import { checkConfig, expandConfigurations, parseSweep } from "../../src/study/config.js";
 import { runStudy } from "../../src/study/study.js";
-import { FIXTURES } from "../helpers/fixtures.js";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+import { readConstants } from "../../src/core/constants.js";
+import { instantiateCore } from "../../src/core/wasm.js";
+
+const outputSchema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schemas/study-output.schema.json", import.meta.url)), "utf8"));
+
+const SAMPLE = fileURLToPath(new URL("../../data/sample.lackey.gz", import.meta.url));
 
 const A = 0x104000, B = 0x105000, C = 0x106000;
 const INCLUSION_TRACE = Buffer.from(" L 00001000,4\nI  00002000,4\nI  00003000,4\n L 00001000,4\nI  00003000,4\nI  00002000,4\nI  00003000,4\n");
@@ -76,5 +84,207 @@ describe("inclusion", () => {
     const { report } = await run(INCLUSION_TRACE, split("exclusive"));
     expect(report).toMatchObject({ walks: 3, page_faults: 3, outcome_hash: fnv([[A, 3], [B, 3], [C, 3], [A, 0], [C, 0], [B, 1], [C, 1]]) });
     expect(report.levels).toEqual([level("l1i", 5, 1), level("l1d", 2, 1), level("l2", 5, 2, { victim_fills: 3 })]);
+  });
+});
+
+describe("routing", () => {
+  // l1i serves fetches, l1d loads only, l2 every kind, so a store's path is l2 alone:
+  //   I A  l1i miss, l2 miss: walk + fault; l2 {A}, l1i {A}           outcome 3
+  //   L A  l1d miss, l2 hit; l1d {A}                                  outcome 1 (a later level)
+  //   S A  l2 hit: the first level of the store's path                 outcome 0
+  test("each kind looks up only its levels; a hit in the path's first level counts as an L1 hit", async () => {
+    const { report } = await run(Buffer.from("I  00001000,4\n L 00001000,4\n S 00001000,4\n"), {
+      levels: [{ name: "l1i", serves: ["fetch"], tlb: "1/1" }, { name: "l1d", serves: ["load"], tlb: "1/1" }, { name: "l2", serves: ["store", "load", "fetch"], tlb: "2/2" }],
+    });
+    expect(report).toMatchObject({ translations: 3, walks: 1, page_faults: 1, outcome_hash: fnv([[A, 3], [A, 1], [A, 0]]) });
+    expect(report.levels).toEqual([level("l1i", 1, 0), level("l1d", 1, 0), level("l2", 3, 2)]);
+  });
+});
+
+describe("the levels form equals the fixed form when it describes the same hierarchy", () => {
+  // l1i = iTLB (fetch), l1d = dTLB (load, store), l2 = STLB (all), non-inclusive: the same
+  // lookups, fills and evictions, so the same counts and outcome hash; small geometries so
+  // every level evicts, a wide fully associative STLB and tree-PLRU, walk caches.
+  const pairs: [Record<string, unknown>, Record<string, unknown>][] = [
+    [{ itlb: "4/2", dtlb: "8/4", stlb: "32/4" }, { l1i: "4/2", l1d: "8/4", l2: "32/4" }],
+    [{ itlb: { entries: 8, ways: 8, policy: "plru" }, dtlb: { entries: 16, ways: 4, policy: "fifo" }, stlb: "64/64" },
+     { l1i: { entries: 8, ways: 8, policy: "plru" }, l1d: { entries: 16, ways: 4, policy: "fifo" }, l2: "64/64" }],
+    [{ stlb: "48/6", walk_caches: { pml4: "2/2", pdpt: "4/4", pde: "8/2" } }, { l1i: "64/8", l1d: "64/4", l2: "48/6", walk_caches: { pml4: "2/2", pdpt: "4/4", pde: "8/2" } }],
+    [{ page_size: 2097152, itlb: "2/2", dtlb: "2/1", stlb: "4/2" }, { page_size: 2097152, l1i: "2/2", l1d: "2/1", l2: "4/2" }],
+  ];
+  test.each(pairs.map((p, i) => [i, ...p]))("pair %i on the sample trace", async (_i, fixed, lv) => {
+    const { l1i, l1d, l2, ...rest } = lv as Record<string, unknown>;
+    const levelsForm = { ...rest, levels: [{ name: "l1i", serves: ["fetch"], tlb: l1i }, { name: "l1d", serves: ["load", "store"], tlb: l1d }, { name: "l2", serves: ["fetch", "load", "store"], tlb: l2 }] };
+    const items = await runStudy([SAMPLE], expandConfigurations(checkConfig([fixed, levelsForm]), []), { jobs: 1 });
+    const f = items[0]!.element.report, l = items[1]!.element.report;
+    for (const key of ["page_size", "lines", "records", "translations", "walks", "page_faults", "pages_touched", "page_table_pages", "phys_hash", "outcome_hash", "walk_memory_refs", "pml4_cache_hits", "pdpt_cache_hits", "pde_cache_hits"]) {
+      expect([key, l[key]]).toEqual([key, f[key]]);
+    }
+    const [li, ld, ls] = l.levels as { hits: number; misses: number }[];
+    expect([li!.hits, li!.misses, ld!.hits, ld!.misses, ls!.hits, ls!.misses]).toEqual([f.itlb_hits, f.itlb_misses, f.dtlb_hits, f.dtlb_misses, f.stlb_hits, f.stlb_misses]);
+    expect(f.stlb_misses).toBeGreaterThan(0);
+  });
+});
+
+describe("per-page-size arrays against a shared array (records fed straight to the run loop)", () => {
+  // The decode makes REC_HUGE records only under the THP-like page-size policy (another
+  // change), so these records are built here. One level, every kind; loads of
+  //   X = 4 KiB page 0x200 through a 2 MiB page (REC_HUGE; 2 MiB page 1), P = 0x5, Q = 0x6,
+  //   Y = 0x201 (REC_HUGE, the same 2 MiB page as X), P again.
+  // Per page size, a 1/1 4 KiB array and a 1/1 2 MiB array:
+  //   X 2m miss {1}; P 4k miss {5}; Q 4k miss, evicts P {6}; Y 2m hit; P 4k miss {5}
+  //   -> 4k: 3 accesses 0 hits; 2m: 2 accesses 1 hit; 4 walks: 3 of 4 references + 1 of 3 = 15
+  // Shared, 2/2 LRU (X kept as 2 MiB page 1 with the size tag):
+  //   X miss {X}; P miss {X P}; Q miss, evicts X {P Q}; Y (= X) miss, evicts P {Q X};
+  //   P miss, evicts Q {X P} -> 4k: 3 / 0; 2m: 2 / 0; 5 walks: 3 x 4 + 2 x 3 = 18 references
+  // Shared, 4/4: 4 KiB page 1 and 2 MiB page 1 (X) are two entries (the tag keeps them apart):
+  //   page 1 miss, X miss, page 1 hit, X hit.
+  async function level(arrays: [number, number][], recs: [number, boolean][]) {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    const { exports: x, raw } = await instantiateCore(memory);
+    const k = readConstants(raw).num;
+    x.studyReset();
+    const c = x.studyLevelsCreate(1);
+    const t = arrays.map(([e, w]) => x.studyTlbCreate(e, w, k.POLICY_LRU, 1n, 0));
+    expect(x.studyLevelSet(c, 0, 7, k.INCL_NON, t[0]!, t[1] ?? 0)).toBeTruthy();
+    x.studyConfigWalk(c, 0, 0, 0, 0);
+    const at = x.studyAlloc(16 * recs.length), list = x.studyAlloc(4);
+    const v = new DataView(memory.buffer);
+    v.setUint32(list, c, true);
+    recs.forEach(([vpn, huge], i) => {
+      v.setBigUint64(at + 16 * i, BigInt(vpn) << 12n, true);
+      v.setBigUint64(at + 16 * i + 8, (BigInt(vpn) << BigInt(k.REC_VPN_SHIFT)) | BigInt(k.REC_KIND_LOAD << k.REC_KIND_SHIFT)
+        | BigInt(k.REC_RECORD_START) | BigInt(huge ? k.REC_HUGE : 0), true);
+    });
+    expect(x.studyLevelsRunMany(list, 1, at, recs.length)).toBe(recs.length);
+    const w = new DataView(memory.buffer), st = x.studyLevelStats(c);
+    const u = (f: number) => Number(w.getBigUint64(st + 8 * f, true));
+    const l0 = k.LS_LEVEL0;
+    return {
+      hits4k: u(l0 + k.LS_HITS_4K), misses4k: u(l0 + k.LS_MISSES_4K), hits2m: u(l0 + k.LS_HITS_2M), misses2m: u(l0 + k.LS_MISSES_2M),
+      walks: u(k.LS_WALKS), walkRefs: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_WALK_REFS, true)),
+    };
+  }
+  const MIXED: [number, boolean][] = [[0x200, true], [0x5, false], [0x6, false], [0x201, true], [0x5, false]];
+  test("an array per page size keeps the 2 MiB entry from the 4 KiB churn", async () => {
+    expect(await level([[1, 1], [1, 1]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 1, misses2m: 1, walks: 4, walkRefs: 15 });
+  });
+  test("a shared array: both sizes compete for its ways", async () => {
+    expect(await level([[2, 2]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 0, misses2m: 2, walks: 5, walkRefs: 18 });
+  });
+  test("a shared array tells 4 KiB page 1 from 2 MiB page 1", async () => {
+    expect(await level([[4, 4]], [[1, false], [0x200, true], [1, false], [0x3ff, true]])).toEqual({ hits4k: 1, misses4k: 1, hits2m: 1, misses2m: 1, walks: 2, walkRefs: 7 });
+  });
+  test("a bad level argument is refused, not trapped on", async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+    const { exports: x, raw } = await instantiateCore(memory);
+    const k = readConstants(raw).num;
+    x.studyReset();
+    expect(x.studyLevelsCreate(0)).toBe(0);
+    expect(x.studyLevelsCreate(65)).toBe(0);
+    const c = x.studyLevelsCreate(2), t = x.studyTlbCreate(4, 4, k.POLICY_LRU, 1n, 0);
+    expect(x.studyLevelSet(c, 2, 7, k.INCL_NON, t, 0)).toBeFalsy();      // level 2 of 2
+    expect(x.studyLevelSet(c, 0, 8, k.INCL_NON, t, 0)).toBeFalsy();      // no such kind
+    expect(x.studyLevelSet(c, 0, 7, 3, t, 0)).toBeFalsy();               // no such inclusion
+    expect(x.studyLevelSet(c, 0, 7, k.INCL_NON, 0, 0)).toBeFalsy();      // no array
+    const fixed = x.studyConfigCreate(t, t, t);
+    expect(x.studyLevelSet(fixed, 0, 7, k.INCL_NON, t, 0)).toBeFalsy();  // not a levels configuration
+    expect([x.studyLevelStats(fixed), x.studyLevelStatsCount(fixed), x.studyLevelStatsCount(c)]).toEqual([0, 0, 1 + 2 * k.LS_FIELDS]);
+  });
+});
+
+describe("the config", () => {
+  const L = (more: Record<string, unknown>[] = []) => [{ name: "l1", serves: ["fetch", "load", "store"], tlb: "4/4" }, ...more];
+  test.each([
+    [{ levels: L(), stlb: "64/4" }, 'c.json /stlb: "64/4": not with /levels (the levels form replaces itlb, dtlb and stlb)'],
+    [{ levels: [{ name: "l1", serves: ["fetch", "load"], tlb: "4/4" }] }, 'c.json /levels: no level serves "store"'],
+    [{ levels: [{ name: "l1", serves: ["exec"], tlb: "4/4" }] }, 'c.json /levels/0/serves/0: "exec" is not one of "fetch", "load", "store"'],
+    [{ levels: L([{ name: "l1", serves: ["load"], tlb: "4/4" }]) }, 'c.json /levels/1/name: "l1": two levels have this name'],
+    [{ levels: L([{ name: "l2", serves: ["load"], tlb: "4/4", tlb_2m: "4/4" }]) }, 'c.json /levels/1: "l2": give tlb (shared) or tlb_4k and tlb_2m (per page size), not both'],
+    [{ levels: L([{ name: "l2", serves: ["load"], tlb_4k: "4/4" }]) }, 'c.json /levels/1: "l2": per-page-size arrays need both tlb_4k and tlb_2m'],
+    [{ levels: L([{ name: "l2", serves: ["load"] }]) }, 'c.json /levels/1: "l2": no array: give tlb (shared) or tlb_4k and tlb_2m (per page size)'],
+    [{ levels: L([{ name: "l2", serves: ["load"], tlb_4k: "4/4", tlb_2m: "6/4" }]) }, 'c.json /levels/1/tlb_2m: "6/4": entries 6 is not a multiple of ways 4'],
+    [{ levels: [{ name: "v", serves: ["fetch", "load", "store"], tlb: "4/4", inclusion: "exclusive" }] }, 'c.json /levels/0/inclusion: "exclusive": no level before "v" serves "fetch" (an exclusive level holds only their victims)'],
+    [{ levels: L([{ name: "l2", serves: ["load"], tlb: "4/4", inclusion: "victim" }]) }, 'c.json /levels/1/inclusion: "victim" is not one of "non-inclusive", "inclusive", "exclusive"'],
+    [{ levels: L([{ name: "L2", serves: ["load"], tlb: "4/4" }]) }, 'c.json /levels/1/name: "L2" is not a level name (a lowercase letter, then up to 31 lowercase letters, digits or _)'],
+  ])("%j is refused", (h, message) => {
+    expect(() => checkConfig(h, "c.json")).toThrow(message);
+  });
+  test("--sweep reaches a level by its name", () => {
+    const file = checkConfig({ levels: L([{ name: "l2", serves: ["load", "store"], tlb: "16/4" }]) });
+    const configs = expandConfigurations(file, [parseSweep("levels.l2.tlb=32/4,64/8"), parseSweep("levels.l2.tlb.policy=lru,fifo")]);
+    expect(configs.map((c) => [c.label, c.hierarchy.levels![1]!.tlb])).toEqual([
+      [{ "levels.l2.tlb": "32/4", "levels.l2.tlb.policy": "lru" }, { entries: 32, ways: 4, policy: "lru", seed: 1 }],
+      [{ "levels.l2.tlb": "32/4", "levels.l2.tlb.policy": "fifo" }, { entries: 32, ways: 4, policy: "fifo", seed: 1 }],
+      [{ "levels.l2.tlb": "64/8", "levels.l2.tlb.policy": "lru" }, { entries: 64, ways: 8, policy: "lru", seed: 1 }],
+      [{ "levels.l2.tlb": "64/8", "levels.l2.tlb.policy": "fifo" }, { entries: 64, ways: 8, policy: "fifo", seed: 1 }],
+    ]);
+    expect(() => expandConfigurations(file, [parseSweep("levels.l3.tlb=8/8")])).toThrow('--sweep levels.l3.tlb: no level named "l3"');
+    expect(() => expandConfigurations(file, [parseSweep("stlb=8/8")])).toThrow('--sweep stlb=8/8: config /stlb: "8/8": not with /levels');
+  });
+});
+
+describe("the options in the levels form", () => {
+  // The inclusion trace, non-inclusive (see the top): records 1-4 hold the 3 walks; the l1i
+  // is asked at records 2, 3, 5, 6, 7 (hit at 5), the l1d at 1, 4 (hit at 4), the l2 at
+  // 1, 2, 3, 6, 7 (hits at 6, 7).
+  test("--warmup 3 measures records 4-7; --interval 4 cuts after record 4", async () => {
+    const warm = await run(INCLUSION_TRACE, split("non-inclusive"), { warmup: 3 });
+    expect(warm.report).toMatchObject({ records: 4, translations: 4, walks: 0, page_faults: 0, warmup_records: 3, lines: 7 });
+    expect(warm.report.levels).toEqual([level("l1i", 3, 1), level("l1d", 1, 1), level("l2", 2, 2)]);
+    const cut = await run(INCLUSION_TRACE, split("non-inclusive"), { interval: 4 });
+    const lv = (l1i: number[], l1d: number[], l2: number[]) => [["l1i", l1i], ["l1d", l1d], ["l2", l2]].map(([name, [a, h]]) => ({ name, accesses: a, hits: h, misses: a! - h! }));
+    expect(cut.intervals).toEqual([
+      { records_start: 0, records_end: 4, records: 4, fetch_records: 2, translations: 4, walks: 3, page_faults: 3, levels: lv([2, 0], [2, 1], [3, 0]) },
+      { records_start: 4, records_end: 7, records: 3, fetch_records: 3, translations: 3, walks: 0, page_faults: 0, levels: lv([3, 1], [0, 0], [2, 2]) },
+    ]);
+  });
+  test("--detail: each level's misses per 1,000 instructions (5 fetch records), 4 references per walk", async () => {
+    const { report } = await run(INCLUSION_TRACE, split("non-inclusive"), { detail: true });
+    expect(report).toMatchObject({ instructions: 5, walk_memory_refs: 12, memory_refs_per_walk: 4 });
+    expect((report.levels as { mpki: number }[]).map((l) => l.mpki)).toEqual([800, 200, 600]);
+  });
+  test("two traces: the levels added up; CSV spreads them into columns; the output schema holds", async () => {
+    const { assemble, sweepCsv, intervalCsv } = await import("../../src/study/output.js");
+    const configs = expandConfigurations(checkConfig(split("inclusive")), []);
+    const items = await runStudy([INCLUSION_TRACE, INCLUSION_TRACE], configs, { jobs: 1, interval: 4 });
+    const elements = assemble({ traces: ["a", "b"], configs: configs.map((c) => c.label), options: { warmup: 0, interval: 4 } }, items);
+    expect(elements[2]!.report.levels).toEqual([level("l1i", 10, 2), level("l1d", 4, 0), level("l2", 12, 0, { back_invalidations: 6 })]);
+    expect(elements[2]!.report).toMatchObject({ walks: 12, outcome_hash: null });
+    const validate = new Ajv({ strict: true }).compile(outputSchema);
+    expect(validate(elements), JSON.stringify(validate.errors)).toBe(true);
+    const [header, row] = sweepCsv(elements).trim().split("\n");
+    const cols = header!.split(",");
+    expect(cols).not.toContain("itlb_hits");
+    expect(cols.slice(cols.indexOf("outcome_hash") + 1, cols.indexOf("outcome_hash") + 4)).toEqual(["l1i.accesses", "l1i.hits", "l1i.misses"]);
+    expect(row!.split(",")[cols.indexOf("l2.back_invalidations")]).toBe("3");
+    const rows = intervalCsv(elements).trim().split("\n");
+    expect(rows[0]).toBe("trace,records_start,records_end,records,fetch_records,translations,walks,page_faults,l1i.accesses,l1i.hits,l1i.misses,l1d.accesses,l1d.hits,l1d.misses,l2.accesses,l2.hits,l2.misses");
+  });
+});
+
+describe("removal from wide sets (the hash of tags)", () => {
+  // l1d (loads) 17/17 and an inclusive l2 18/18 are wide (more than 16 ways); l1i 1/1.
+  // Pages P1..P18 (P_n at n << 12... from 0x10000) and fetches F1, F2:
+  //   L P1..P17: 17 walks + faults; both full of them except the l2's 18th way
+  //   I F1, I F2: walks + faults; the l2 holds F1, then evicts P1 (its LRU) for F2 and
+  //     back-invalidates P1 from the l1d (1)
+  //   L P18: walk + fault; the l2 evicts P2 (2); the l1d takes P1's freed way, evicts nothing
+  //   L P1: walk; the l2 evicts P3 (3); the l1d takes P2's freed way
+  //   L P4: l1d hit (the l2 does not see it: P4 stays its LRU)
+  //   L P3: walk; the l2 evicts P4 (4); the l1d takes a freed way
+  //   L P5..P17: 13 l1d hits (nothing else was lost)
+  // -> 22 walks, 20 faults; l1d 34 accesses, 14 hits; l1i 2 / 0; l2 22 / 0, 4 back-invalidations.
+  test("an inclusive wide l2 back-invalidates a wide l1d, whose freed ways refill before any eviction", async () => {
+    const P = (n: number) => ` L ${(0x10000 + (n << 12)).toString(16).padStart(8, "0")},4\n`;
+    const F = (n: number) => `I  ${(0x100000 + (n << 12)).toString(16).padStart(8, "0")},4\n`;
+    const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+    const trace = [...range(1, 17).map(P), F(1), F(2), P(18), P(1), P(4), P(3), ...range(5, 17).map(P)].join("");
+    const { report } = await run(Buffer.from(trace), {
+      levels: [{ name: "l1i", serves: ["fetch"], tlb: "1/1" }, { name: "l1d", serves: ["load", "store"], tlb: "17/17" },
+        { name: "l2", serves: ["fetch", "load", "store"], tlb: "18/18", inclusion: "inclusive" }],
+    });
+    expect(report).toMatchObject({ translations: 36, walks: 22, page_faults: 20 });
+    expect(report.levels).toEqual([level("l1i", 2, 0), level("l1d", 34, 14), level("l2", 22, 0, { back_invalidations: 4 })]);
   });
 });
