@@ -24,9 +24,11 @@ With the default configuration each report equals \`wasm-mmu replay\`'s, key for
 Options:
   --config FILE       TLB hierarchies (JSON; schemas/study-config.schema.json): page_size,
                       itlb, dtlb, stlb as "ENTRIES/WAYS" or {entries, ways, policy, seed},
-                      one object or an array of them (each may have a "name")
+                      one object or an array of them (each may have a "name"); or "levels":
+                      a hierarchy of any levels (serves, inclusion, tlb or tlb_4k + tlb_2m)
   --sweep P=V1,V2,... run every value of config parameter P (stlb, itlb, dtlb, page_size,
-                      or a dotted path such as stlb.policy); several --sweep multiply
+                      or a dotted path such as stlb.policy or levels.l2.tlb); several
+                      --sweep multiply
   --warmup N          leave the first N records of each trace out of the statistics (the
                       TLBs still see them)
   --interval N        also report the statistics of every N records (per interval)

@@ -288,3 +288,38 @@ describe("removal from wide sets (the hash of tags)", () => {
     expect(report.levels).toEqual([level("l1i", 2, 0), level("l1d", 34, 14), level("l2", 22, 0, { back_invalidations: 4 })]);
   });
 });
+
+test("the README's levels example is a valid config and runs", async () => {
+  const readme = readFileSync(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const block = /```json\n(\{ "name": "skylake-like"[\s\S]*?)```/.exec(readme);
+  expect(block).not.toBeNull();
+  const { report } = await run(INCLUSION_TRACE, JSON.parse(block![1]!));
+  // Ample levels: the three pages walk once each; l1i hits at records 5, 6 (B and C stay), 7.
+  expect(report).toMatchObject({ walks: 3, page_faults: 3 });
+  expect((report.levels as { name: string; hits: number }[]).map((l) => [l.name, l.hits])).toEqual([["l1i", 3], ["l1d", 1], ["l2", 0]]);
+});
+
+test("the CLI: a levels config with a sweep of a level, --detail; --plot refused for it", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "wasm-mmu-levels-"));
+  try {
+    const cli = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+    writeFileSync(join(dir, "h.json"), JSON.stringify(split("non-inclusive")));
+    writeFileSync(join(dir, "t.lackey"), INCLUSION_TRACE);
+    const go = (...args: string[]) => spawnSync(process.execPath, [cli, "study", "--config", "h.json", ...args, "t.lackey"], { cwd: dir, encoding: "utf8" });
+    const r = go("--detail", "--sweep", "levels.l2.inclusion=non-inclusive,inclusive");
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    const out = JSON.parse(r.stdout);
+    expect(new Ajv({ strict: true }).compile(outputSchema)(out)).toBe(true);
+    expect(out.map((e: { config: object; report: { walks: number } }) => [e.config, e.report.walks])).toEqual([
+      [{ "levels.l2.inclusion": "non-inclusive" }, 3], [{ "levels.l2.inclusion": "inclusive" }, 6]]);
+    const p = go("--plot", "x.svg");
+    expect(p.status).toBe(1);
+    expect(p.stderr).toContain("--plot draws the iTLB/dTLB/STLB form: a config with levels is not plotted");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
