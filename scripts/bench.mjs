@@ -20,7 +20,7 @@ const outDir = join(root, "build", "bench");
  * Bench entry points: bench/<name>.bench.ts. `native` measures the hot paths against C
  * programs it builds with gcc -O2 (bench/native/), against Linux and against gzip.
  */
-const BENCHES = ["translate", "percall", "replay", "kernel", "native", "study"];
+const BENCHES = ["translate", "percall", "replay", "kernel", "native", "study", "levels"];
 
 const filters = process.argv.slice(2);
 const selected = filters.length === 0 ? BENCHES : BENCHES.filter((b) => filters.some((f) => b.includes(f)));
