@@ -4,9 +4,10 @@
 // levels before it:
 //  - non-inclusive: filled on a miss together with them; evicting touches nothing else;
 //  - inclusive: also filled with them, and an entry it evicts is removed from every
-//    level before it (back-invalidation), so it always holds what they hold;
-//  - exclusive (a victim level): never filled by a walk; it takes the entries the levels
-//    before it on the path evict, and a hit there moves the entry up (removed here,
+//    level before it that serves one of its kinds (back-invalidation), so it always
+//    holds what they hold;
+//  - exclusive (a victim level): never filled by a walk; it takes the entries the level
+//    just before it on the path evicts, and a hit there moves the entry up (removed here,
 //    filled into the levels before it, whose victims come back here).
 // A translation looks its kind's levels up in order; the first hit ends the search
 // (OUTCOME_L1 if it was the path's first level, OUTCOME_STLB for a later one, as replay
@@ -95,8 +96,8 @@ export function studyLevelStatsCount(c: usize): u32 {
 
 /**
  * Level `i`'s array `d` evicted `tag` (a key as keyIn made it) on the path of `kindBit`:
- * an inclusive level removes it from every level before it; the next level of the path,
- * if exclusive, takes it.
+ * an inclusive level removes it from every level before it that serves one of its kinds;
+ * the next level of the path, if exclusive, takes it.
  */
 function evicted(lv: usize, i: u32, d: usize, kindBit: u32, tag: u64): void {
   const L = levelAt(lv, i);
@@ -104,9 +105,11 @@ function evicted(lv: usize, i: u32, d: usize, kindBit: u32, tag: u64): void {
   const huge = split ? d == <usize>load<u32>(L + LV_TLB_2M) : (tag & LV_HUGE_TAG) != 0;
   const key = split ? tag : tag & ~LV_HUGE_TAG;
   if (load<u32>(L + LV_INCLUSION) == INCL_INCLUSIVE) {
+    const kinds = load<u32>(L + LV_KINDS);
     for (let j: u32 = 0; j < i; j++) {
       const Lj = levelAt(lv, j);
-      if (tlbRemove(arrayOf(Lj, huge), keyIn(Lj, key, huge))) inc(levelStat(lv, i, LS_BACK_INVALIDATIONS));
+      // Only the levels it includes: those before it serving a kind it serves.
+      if ((load<u32>(Lj + LV_KINDS) & kinds) != 0 && tlbRemove(arrayOf(Lj, huge), keyIn(Lj, key, huge))) inc(levelStat(lv, i, LS_BACK_INVALIDATIONS));
     }
   }
   const n = load<u32>(lv + LV_COUNT);

@@ -109,7 +109,7 @@ export async function studyCommand(args: string[], out: (line: string) => void):
     }
     const sweeps: Sweep[] = (o.sweep ?? []).map(parseSweep);
     configs = expandConfigurations(file, sweeps);
-    if (o.plot !== undefined && configs.some((c) => c.hierarchy.levels)) throw usage("--plot draws the iTLB/dTLB/STLB form: a config with levels is not plotted (use --format csv)");
+    if (o.plot !== undefined && configs.some((c) => c.hierarchy.levels)) throw usage(LEVELS_NOT_PLOTTED);
   } catch (e) {
     if (e instanceof ConfigError) throw usage(e.message);
     throw e;
@@ -133,9 +133,12 @@ export async function studyCommand(args: string[], out: (line: string) => void):
 
 const MERGE_OPTIONS = { format: { type: "string" }, output: { type: "string", short: "o" }, plot: { type: "string" }, help: { type: "boolean", short: "h" } } as const;
 
+const LEVELS_NOT_PLOTTED = "--plot draws the iTLB/dTLB/STLB form: a config with levels is not plotted (use --format csv)";
+
 /** --plot FILE: the SVG of the result. */
 async function plot(elements: StudyElement[], file: string | undefined): Promise<void> {
   if (file === undefined) return;
+  if (elements.some((e) => "levels" in e.report)) throw usage(LEVELS_NOT_PLOTTED);
   const svg = await renderSvg(studySpec(elements));
   try { writeFileSync(file, svg); } catch (e) { throw usage(`--plot ${file}: ${(e as Error).message}`); }
 }

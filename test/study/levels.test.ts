@@ -87,6 +87,24 @@ describe("inclusion", () => {
   });
 });
 
+describe("inclusion towards the levels of its kinds only", () => {
+  // l1i (fetch, 2/2), l1d (load, store, 1/1), l2 (load, store, 1/1, inclusive): fetches
+  // never reach the l2, so it includes only the l1d.
+  //   I A  l1i miss: walk + fault; l1i {A}
+  //   L A  l1d miss, l2 miss: walk; l2 {A}, l1d {A}
+  //   L B  l1d miss, l2 miss: walk + fault; the l2 evicts A: removed from the l1d (1
+  //        back-invalidation), not from the l1i; l1d {B}
+  //   I A  l1i hit
+  test("an inclusive l2 of loads and stores leaves the l1i alone", async () => {
+    const { report } = await run(Buffer.from("I  00001000,4\n L 00001000,4\n L 00002000,4\nI  00001000,4\n"), {
+      levels: [{ name: "l1i", serves: ["fetch"], tlb: "2/2" }, { name: "l1d", serves: ["load", "store"], tlb: "1/1" },
+        { name: "l2", serves: ["load", "store"], tlb: "1/1", inclusion: "inclusive" }],
+    });
+    expect(report).toMatchObject({ walks: 3, page_faults: 2, outcome_hash: fnv([[A, 3], [A, 2], [B, 3], [A, 0]]) });
+    expect(report.levels).toEqual([level("l1i", 2, 1), level("l1d", 2, 0), level("l2", 2, 0, { back_invalidations: 1 })]);
+  });
+});
+
 describe("routing", () => {
   // l1i serves fetches, l1d loads only, l2 every kind, so a store's path is l2 alone:
   //   I A  l1i miss, l2 miss: walk + fault; l2 {A}, l1i {A}           outcome 3
