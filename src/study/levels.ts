@@ -5,7 +5,9 @@ import type { CoreConstants } from "../core/constants.js";
 import type { ReplayReport } from "../trace/report.js";
 import type { AccessKind, Hierarchy, Inclusion, LevelSpec, StudyConfiguration } from "./config.js";
 import type { IntervalRow, StudyElement, StudyOptions, StudyReport } from "./types.js";
-import type { WorkerResult } from "./worker.js";
+
+/** A worker's result (worker.ts's WorkerResult, not imported: this file stays free of Node's modules). */
+interface Result { stats: bigint[]; intervals: { end: number; stats: bigint[] }[] }
 
 /** A level as the worker builds it: kinds as bits 1 << REC_KIND_*, inclusion as INCL_*, arrays as [entries, ways, policy, seed]. */
 export interface WorkerLevel { kinds: number; inclusion: number; tlb: number[]; tlb2m: number[] | null }
@@ -51,7 +53,7 @@ export function levelStats(h: Hierarchy, stats: bigint[], k: CoreConstants): { w
  * counts, translations, walks, page faults, both hashes), then `levels`; the options'
  * extensions as the fixed form has them.
  */
-export function levelsElement(trace: string, c: StudyConfiguration, d: ReplayReport, r: WorkerResult, options: StudyOptions, k: CoreConstants): StudyElement {
+export function levelsElement(trace: string, c: StudyConfiguration, d: ReplayReport, r: Result, options: StudyOptions, k: CoreConstants): StudyElement {
   const s = (stats: bigint[], f: "SS_RECORDS" | "SS_FETCH_RECORDS" | "SS_TRANSLATIONS" | "SS_FAULTS" | "SS_WALK_REFS" | "SS_PML4C_HITS" | "SS_PDPTC_HITS" | "SS_PDEC_HITS") => Number(stats[k.num[f]]!);
   const h = c.hierarchy;
   const warm = (options.warmup ?? 0) > 0;

@@ -251,7 +251,8 @@ describe("the options in the levels form", () => {
     expect(warm.report).toMatchObject({ records: 4, translations: 4, walks: 0, page_faults: 0, warmup_records: 3, lines: 7 });
     expect(warm.report.levels).toEqual([level("l1i", 3, 1), level("l1d", 1, 1), level("l2", 2, 2)]);
     const cut = await run(INCLUSION_TRACE, split("non-inclusive"), { interval: 4 });
-    const lv = (l1i: number[], l1d: number[], l2: number[]) => [["l1i", l1i], ["l1d", l1d], ["l2", l2]].map(([name, [a, h]]) => ({ name, accesses: a, hits: h, misses: a! - h! }));
+    const lv = (l1i: number[], l1d: number[], l2: number[]) =>
+      ([["l1i", l1i], ["l1d", l1d], ["l2", l2]] as [string, number[]][]).map(([name, [a, h]]) => ({ name, accesses: a, hits: h, misses: a! - h! }));
     expect(cut.intervals).toEqual([
       { records_start: 0, records_end: 4, records: 4, fetch_records: 2, translations: 4, walks: 3, page_faults: 3, levels: lv([2, 0], [2, 1], [3, 0]) },
       { records_start: 4, records_end: 7, records: 3, fetch_records: 3, translations: 3, walks: 0, page_faults: 0, levels: lv([3, 1], [0, 0], [2, 2]) },
