@@ -18,12 +18,12 @@ import {
   CFG_BYTES, CFG_HUGE, CFG_LAST_D, CFG_LAST_I, CFG_LEVELS, CFG_RECORDS_SEEN, CFG_STOP_AT, INCL_EXCLUSIVE, INCL_INCLUSIVE,
   LS_BACK_INVALIDATIONS, LS_FIELDS, LS_HITS_2M, LS_HITS_4K, LS_LEVEL0, LS_VICTIM_FILLS, LS_WALKS, LV_BYTES, LV_COUNT,
   LV_FIRST, LV_HUGE_TAG, LV_INCLUSION, LV_KINDS, LV_STATS_AT, LV_STATS_COUNT, LV_TLB, LV_TLB_2M, REC_FIRST_TOUCH, REC_HUGE,
-  REC_INSTR, REC_KIND_SHIFT, REC_RECORD_START, REC_VPN_SHIFT, SS_FAULTS, SS_FETCH_RECORDS, SS_OUTCOME_HASH, SS_RECORDS,
+  REC_INSTR, REC_KIND_SHIFT, REC_PROMOTE, REC_RECORD_START, CFG_PDEC, REC_VPN_SHIFT, SS_FAULTS, SS_FETCH_RECORDS, SS_OUTCOME_HASH, SS_RECORDS,
   SS_TRANSLATIONS, STUDY_RECORD_BYTES, INCL_NON,
 } from "../constants/study";
 import { OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK } from "../constants/replay";
 import { studyAlloc } from "./heap";
-import { bump, fnv8, fnvByte, statAt, studyResetStats, walkRefsSized } from "./run";
+import { bump, fnv8, fnvByte, statAt, studyResetStats, walkRefs } from "./run";
 import { tlbInsert, tlbLookup, tlbRemove } from "./tlb";
 
 /**
@@ -153,7 +153,7 @@ function evicted(lv: usize, i: u32, d: usize, kindBit: u32, tag: u64): void {
   let from: i32;
   if (hit < 0) {
     inc(<usize>load<u32>(lv + LV_STATS_AT) + (<usize>LS_WALKS << 3));
-    walkRefsSized(c, key, huge);
+    walkRefs(c, vpn, (meta & REC_HUGE) != 0);
     if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; }
     from = <i32>n - 1;
   } else {
@@ -174,6 +174,23 @@ function evicted(lv: usize, i: u32, d: usize, kindBit: u32, tag: u64): void {
   store<u64>(h, fnvByte(fnv8(load<u64>(h), pa), <u64>outcome));
 }
 
+/**
+ * A REC_PROMOTE marker: the 2 MiB region holding 4 KiB page `vpn` became one huge page.
+ * As collapse_huge_page's flush of the range (and run.ts's fixed loop), its 512 pages
+ * leave every level's 4 KiB (or shared) array, and its PDE leaves the PDE cache.
+ */
+function promoteLevels(c: usize, vpn: u64): void {
+  const lv = <usize>load<u32>(c + CFG_LEVELS);
+  const n = load<u32>(lv + LV_COUNT);
+  const first = vpn & ~(<u64>511);
+  for (let i: u32 = 0; i < n; i++) {
+    const d = <usize>load<u32>(levelAt(lv, i) + LV_TLB);
+    for (let p = first; p < first + 512; p++) tlbRemove(d, p);
+  }
+  const c2 = <usize>load<u32>(c + CFG_PDEC);
+  if (c2 != 0) tlbRemove(c2, vpn >> 9);
+}
+
 /** studyRunMany (run.ts) for levels-form configurations: the same position, stop and counts. */
 export function studyLevelsRunMany(list: usize, n: u32, recs: usize, count: u32): u32 {
   if (n == 0) return count;
@@ -185,6 +202,10 @@ export function studyLevelsRunMany(list: usize, n: u32, recs: usize, count: u32)
     const r = recs + <usize>i * STUDY_RECORD_BYTES;
     const meta = load<u64>(r, 8);
     const pa = load<u64>(r);
+    if ((meta & REC_PROMOTE) != 0) {     // a marker, not a translation
+      for (let j: u32 = 0; j < n; j++) promoteLevels(<usize>load<u32>(list + (<usize>j << 2)), meta >> REC_VPN_SHIFT);
+      continue;
+    }
     if ((meta & REC_RECORD_START) != 0) {
       if (seen == stop) break;
       seen++;

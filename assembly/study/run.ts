@@ -44,17 +44,18 @@ export function studyConfigWalk(c: usize, pml4: usize, pdpt: usize, pde: usize, 
  * A walk's memory references after the paging-structure caches (SDM §4.10.3.3): the
  * walk starts from the lowest cache that holds its entry — PDE cache (the PTE is the
  * only read), else PDPTE cache, else PML4E cache, else CR3 (every level read) — and the
- * non-leaf entries it reads are cached. Keys are the page number's upper bits: the
- * PML4E's 47:39, the PDPTE's 47:30, the PDE's 47:21. With 2 MiB pages the PDE is the
- * leaf: the PDE cache is not used.
+ * non-leaf entries it read are cached. Keys are the address's upper bits: the PML4E's
+ * 47:39, the PDPTE's 47:30, the PDE's 47:21. A 2 MiB page (a configuration of 2 MiB
+ * pages, or a REC_HUGE record) has the PDE as its leaf: 3 levels, the PDE cache unused.
+ * `vpn` is the record's page number (2 MiB pages in a CFG_HUGE configuration, else 4 KiB).
  */
-@inline function walkRefs(c: usize, vpn: u64): void { walkRefsSized(c, vpn, load<u32>(c + CFG_HUGE) != 0); }
-
-/** walkRefs for a page of either size: `vpn` is the 2 MiB page's number when `huge` (the levels form's mixed sizes). */
-@inline export function walkRefsSized(c: usize, vpn: u64, huge: bool): void {
+@inline export function walkRefs(c: usize, vpn: u64, hugeRecord: bool): void {
   const c4 = <usize>load<u32>(c + CFG_PML4C), c3 = <usize>load<u32>(c + CFG_PDPTC), c2 = <usize>load<u32>(c + CFG_PDEC);
-  // Keys in units of the page number: 4 KiB pages: PDE = vpn >> 9, PDPTE >> 18, PML4E >> 27.
-  const k2 = vpn >> 9, k3 = huge ? vpn >> 9 : vpn >> 18, k4 = huge ? vpn >> 18 : vpn >> 27;
+  const hugeConfig = load<u32>(c + CFG_HUGE) != 0;
+  const huge = hugeConfig || hugeRecord;
+  // Keys from the 4 KiB page number: PDE = v4 >> 9, PDPTE >> 18, PML4E >> 27.
+  const v4 = hugeConfig ? vpn << 9 : vpn;
+  const k2 = v4 >> 9, k3 = v4 >> 18, k4 = v4 >> 27;
   const levels: u64 = huge ? 3 : 4;
   let refs = levels;
   if (!huge && c2 != 0 && tlbLookup(c2, k2)) { refs = 1; bump(c, SS_PDEC_HITS); }
@@ -119,7 +120,7 @@ export function studyRun(c: usize, recs: usize, count: u32): u32 {
       outcome = OUTCOME_STLB;
     } else {
       bump(c, SS_STLB_MISSES);
-      walkRefs(c, vpn);
+      walkRefs(c, vpn, false);
       if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; } else outcome = OUTCOME_WALK;
       tlbInsert(stlb, vpn);
     }

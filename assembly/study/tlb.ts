@@ -38,8 +38,6 @@ const D_LOG2WAYS: usize = 60;
 const D_RNG: usize = 64;
 const D_CLOCK: usize = 72;
 const D_FRAMES: usize = 80;
-/** Wide sets: per set, the head of its freed slots (tlbRemove), linked through D_NEXT. */
-const D_FREE: usize = 84;
 const D_BYTES: usize = 96;
 
 const NOT_POW2: u32 = 0xffffffff;
@@ -111,12 +109,9 @@ export function studyTlbCreate(entries: u32, ways: u32, policy: u32, seed: u64, 
   const head = studyAlloc(<usize>sets << 2);
   const tail = studyAlloc(<usize>sets << 2);
   const fill = studyAlloc(<usize>sets << 2);
-  const free = studyAlloc(<usize>sets << 2);
-  if (hash == 0 || prev == 0 || next == 0 || head == 0 || tail == 0 || fill == 0 || free == 0) return 0;
+  if (hash == 0 || prev == 0 || next == 0 || head == 0 || tail == 0 || fill == 0) return 0;
   memory.fill(head, 0xff, <usize>sets << 2);
   memory.fill(tail, 0xff, <usize>sets << 2);
-  memory.fill(free, 0xff, <usize>sets << 2);
-  store<u32>(d + D_FREE, <u32>free);
   store<u32>(d + D_HASH, <u32>hash);
   store<u32>(d + D_HBITS, hbits);
   store<u32>(d + D_PREV, <u32>prev);
@@ -307,15 +302,9 @@ export function tlbInsert(d: usize, vpn: u64): u64 {
   const fillAt = <usize>load<u32>(d + D_FILL) + (<usize>set << 2);
   const filled = load<u32>(fillAt);
   const listed = policy == POLICY_LRU || policy == POLICY_FIFO;
-  const freeAt = <usize>load<u32>(d + D_FREE) + (<usize>set << 2);
-  const freed = load<u32>(freeAt);
   if (filled < ways) {
     way = filled;
     store<u32>(fillAt, filled + 1);
-  } else if (freed != NIL) {
-    // A way tlbRemove emptied (the last emptied first).
-    way = freed - first;
-    store<u32>(freeAt, load<u32>(<usize>load<u32>(d + D_NEXT) + (<usize>freed << 2)));
   } else {
     if (listed) way = load<u32>(<usize>load<u32>(d + D_TAIL) + (<usize>set << 2)) - first;
     else if (policy == POLICY_PLRU) way = plruVictim(d, set);
@@ -335,35 +324,54 @@ export function tlbInsert(d: usize, vpn: u64): u64 {
 }
 
 /**
- * Remove `vpn` if present (an inclusive level's back-invalidation, an exclusive level's
- * hit moving the entry up); returns whether it was there. The way becomes empty: a
- * narrow set's next insert takes its first empty way, a wide set's the way emptied last.
+ * Drop `vpn` if present (a THP promotion's flush, as INVLPG drops a page); true if it was.
+ * A narrow set's way becomes empty (tag 0, stamp 0: the next insert into the set fills it
+ * first). A wide set keeps its filled ways first (tlbInsert fills way `fill` next): the
+ * set's last filled entry moves into the hole, its hash slot, frame and list place with it
+ * (tree-PLRU's bits stay as they are: the moved entry takes the hole's recency).
  */
 export function tlbRemove(d: usize, vpn: u64): bool {
   const key = vpn + 1;
   const set = setOf(d, vpn);
   const policy = load<u32>(d + D_POLICY);
+  const ways = load<u32>(d + D_WAYS);
+  const first = set * ways;
   const tags = <usize>load<u32>(d + D_TAGS);
+  const frames = <usize>load<u32>(d + D_FRAMES);
   if (load<u32>(d + D_WIDE) == 0) {
-    const ways = load<u32>(d + D_WAYS);
-    const first = set * ways;
     for (let w: u32 = 0; w < ways; w++) {
-      const slot = first + w;
-      if (load<u64>(tags + (<usize>slot << 3)) == key) {
-        store<u64>(tags + (<usize>slot << 3), 0);
-        if (policy == POLICY_LRU || policy == POLICY_FIFO) store<u64>(<usize>load<u32>(d + D_STAMPS) + (<usize>slot << 3), 0);
-        return true;
-      }
+      const at = tags + (<usize>(first + w) << 3);
+      if (load<u64>(at) != key) continue;
+      store<u64>(at, 0);
+      if (policy == POLICY_LRU || policy == POLICY_FIFO) store<u64>(<usize>load<u32>(d + D_STAMPS) + (<usize>(first + w) << 3), 0);
+      return true;
     }
     return false;
   }
   const slot = hashFind(d, key);
   if (slot == NIL) return false;
+  const listed = policy == POLICY_LRU || policy == POLICY_FIFO;
   hashRemove(d, key);
-  store<u64>(tags + (<usize>slot << 3), 0);
-  if (policy == POLICY_LRU || policy == POLICY_FIFO) listUnlink(d, set, slot);
-  const freeAt = <usize>load<u32>(d + D_FREE) + (<usize>set << 2);
-  store<u32>(<usize>load<u32>(d + D_NEXT) + (<usize>slot << 2), load<u32>(freeAt));
-  store<u32>(freeAt, slot);
+  if (listed) listUnlink(d, set, slot);
+  const fillAt = <usize>load<u32>(d + D_FILL) + (<usize>set << 2);
+  const filled = load<u32>(fillAt);
+  const last = first + filled - 1;
+  if (slot != last) {
+    const moved = load<u64>(tags + (<usize>last << 3));
+    hashRemove(d, moved);
+    store<u64>(tags + (<usize>slot << 3), moved);
+    hashInsert(d, moved, slot);
+    if (frames != 0) store<u64>(frames + (<usize>slot << 3), load<u64>(frames + (<usize>last << 3)));
+    if (listed) {
+      const prev = <usize>load<u32>(d + D_PREV), next = <usize>load<u32>(d + D_NEXT);
+      const p = load<u32>(prev + (<usize>last << 2)), n = load<u32>(next + (<usize>last << 2));
+      store<u32>(prev + (<usize>slot << 2), p);
+      store<u32>(next + (<usize>slot << 2), n);
+      if (p != NIL) store<u32>(next + (<usize>p << 2), slot); else store<u32>(<usize>load<u32>(d + D_HEAD) + (<usize>set << 2), slot);
+      if (n != NIL) store<u32>(prev + (<usize>n << 2), slot); else store<u32>(<usize>load<u32>(d + D_TAIL) + (<usize>set << 2), slot);
+    }
+  }
+  store<u64>(tags + (<usize>last << 3), 0);
+  store<u32>(fillAt, filled - 1);
   return true;
 }

@@ -157,7 +157,7 @@ describe("per-page-size arrays against a shared array (records fed straight to t
   //   P miss, evicts Q {X P} -> 4k: 3 / 0; 2m: 2 / 0; 5 walks: 3 x 4 + 2 x 3 = 18 references
   // Shared, 4/4: 4 KiB page 1 and 2 MiB page 1 (X) are two entries (the tag keeps them apart):
   //   page 1 miss, X miss, page 1 hit, X hit.
-  async function level(arrays: [number, number][], recs: [number, boolean][]) {
+  async function level(arrays: [number, number][], recs: [number, boolean, boolean?][], pde = 0) {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
     const { exports: x, raw } = await instantiateCore(memory);
     const k = readConstants(raw).num;
@@ -165,14 +165,14 @@ describe("per-page-size arrays against a shared array (records fed straight to t
     const c = x.studyLevelsCreate(1);
     const t = arrays.map(([e, w]) => x.studyTlbCreate(e, w, k.POLICY_LRU, 1n, 0));
     expect(x.studyLevelSet(c, 0, 7, k.INCL_NON, t[0]!, t[1] ?? 0)).toBeTruthy();
-    x.studyConfigWalk(c, 0, 0, 0, 0);
+    x.studyConfigWalk(c, 0, 0, pde > 0 ? x.studyTlbCreate(pde, pde, k.POLICY_LRU, 1n, 0) : 0, 0);
     const at = x.studyAlloc(16 * recs.length), list = x.studyAlloc(4);
     const v = new DataView(memory.buffer);
     v.setUint32(list, c, true);
-    recs.forEach(([vpn, huge], i) => {
+    recs.forEach(([vpn, huge, promote], i) => {
       v.setBigUint64(at + 16 * i, BigInt(vpn) << 12n, true);
-      v.setBigUint64(at + 16 * i + 8, (BigInt(vpn) << BigInt(k.REC_VPN_SHIFT)) | BigInt(k.REC_KIND_LOAD << k.REC_KIND_SHIFT)
-        | BigInt(k.REC_RECORD_START) | BigInt(huge ? k.REC_HUGE : 0), true);
+      v.setBigUint64(at + 16 * i + 8, (BigInt(vpn) << BigInt(k.REC_VPN_SHIFT)) | (promote ? BigInt(k.REC_PROMOTE)
+        : BigInt(k.REC_KIND_LOAD << k.REC_KIND_SHIFT) | BigInt(k.REC_RECORD_START) | BigInt(huge ? k.REC_HUGE : 0)), true);
     });
     expect(x.studyLevelsRunMany(list, 1, at, recs.length)).toBe(recs.length);
     const w = new DataView(memory.buffer), st = x.studyLevelStats(c);
@@ -181,17 +181,30 @@ describe("per-page-size arrays against a shared array (records fed straight to t
     return {
       hits4k: u(l0 + k.LS_HITS_4K), misses4k: u(l0 + k.LS_MISSES_4K), hits2m: u(l0 + k.LS_HITS_2M), misses2m: u(l0 + k.LS_MISSES_2M),
       walks: u(k.LS_WALKS), walkRefs: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_WALK_REFS, true)),
+      translations: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_TRANSLATIONS, true)),
+      pdeHits: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_PDEC_HITS, true)),
     };
   }
   const MIXED: [number, boolean][] = [[0x200, true], [0x5, false], [0x6, false], [0x201, true], [0x5, false]];
   test("an array per page size keeps the 2 MiB entry from the 4 KiB churn", async () => {
-    expect(await level([[1, 1], [1, 1]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 1, misses2m: 1, walks: 4, walkRefs: 15 });
+    expect(await level([[1, 1], [1, 1]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 1, misses2m: 1, walks: 4, walkRefs: 15, translations: 5, pdeHits: 0 });
   });
   test("a shared array: both sizes compete for its ways", async () => {
-    expect(await level([[2, 2]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 0, misses2m: 2, walks: 5, walkRefs: 18 });
+    expect(await level([[2, 2]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 0, misses2m: 2, walks: 5, walkRefs: 18, translations: 5, pdeHits: 0 });
   });
   test("a shared array tells 4 KiB page 1 from 2 MiB page 1", async () => {
-    expect(await level([[4, 4]], [[1, false], [0x200, true], [1, false], [0x3ff, true]])).toEqual({ hits4k: 1, misses4k: 1, hits2m: 1, misses2m: 1, walks: 2, walkRefs: 7 });
+    expect(await level([[4, 4]], [[1, false], [0x200, true], [1, false], [0x3ff, true]])).toEqual({ hits4k: 1, misses4k: 1, hits2m: 1, misses2m: 1, walks: 2, walkRefs: 7, translations: 4, pdeHits: 0 });
+  });
+  // A promotion marker (REC_PROMOTE, not a translation) for the region of 0x200..0x3ff:
+  // one level 4/4, a PDE cache 2/2. Loads 0x200, 0x201, 0x5, the marker, 0x201 (still a
+  // 4 KiB record here, to see the flush), 0x5:
+  //   0x200 miss, walk of 4 (PDE cache {1}); 0x201 miss, PDE hit: 1 reference;
+  //   0x5 miss, 4 references (PDE cache {1, 0}); the marker drops 0x200, 0x201 and PDE 1;
+  //   0x201 miss (flushed), PDE 1 missing: 4 references; 0x5 hit
+  //   -> 5 translations, 1 hit, 4 misses, 4 walks, 13 references, 1 PDE-cache hit
+  test("a promotion flushes the region's 4 KiB entries from every level and its PDE from the PDE cache", async () => {
+    expect(await level([[4, 4]], [[0x200, false], [0x201, false], [0x5, false], [0x200, false, true], [0x201, false], [0x5, false]], 2))
+      .toEqual({ hits4k: 1, misses4k: 4, hits2m: 0, misses2m: 0, walks: 4, walkRefs: 13, translations: 5, pdeHits: 1 });
   });
   test("a bad level argument is refused, not trapped on", async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
