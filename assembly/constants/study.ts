@@ -99,9 +99,10 @@ export const INCL_INCLUSIVE: u32 = 1;
 export const INCL_EXCLUSIVE: u32 = 2;
 /** A shared array tags a 2 MiB page's number with this bit (4 KiB and 2 MiB numbers never collide). */
 export const LV_HUGE_TAG: u64 = <u64>1 << 62;
-/** Levels statistics (u64): LS_WALKS, then LS_FIELDS per level from LS_LEVEL0. */
+/** Levels statistics (u64): LS_WALKS (all), LS_WALKS_2M (those of 2 MiB pages), then LS_FIELDS per level from LS_LEVEL0. */
 export const LS_WALKS: u32 = 0;
-export const LS_LEVEL0: u32 = 1;
+export const LS_WALKS_2M: u32 = 1;
+export const LS_LEVEL0: u32 = 2;
 export const LS_HITS_4K: u32 = 0;
 export const LS_MISSES_4K: u32 = 1;
 export const LS_HITS_2M: u32 = 2;

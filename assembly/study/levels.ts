@@ -16,7 +16,7 @@
 // This loop is separate from run.ts's fixed iTLB/dTLB/STLB loop, which stays the fast path.
 import {
   CFG_BYTES, CFG_HUGE, CFG_LAST_D, CFG_LAST_I, CFG_LEVELS, CFG_RECORDS_SEEN, CFG_STOP_AT, INCL_EXCLUSIVE, INCL_INCLUSIVE,
-  LS_BACK_INVALIDATIONS, LS_FIELDS, LS_HITS_2M, LS_HITS_4K, LS_LEVEL0, LS_VICTIM_FILLS, LS_WALKS, LV_BYTES, LV_COUNT,
+  LS_BACK_INVALIDATIONS, LS_FIELDS, LS_HITS_2M, LS_HITS_4K, LS_LEVEL0, LS_VICTIM_FILLS, LS_WALKS, LS_WALKS_2M, LV_BYTES, LV_COUNT,
   LV_FIRST, LV_HUGE_TAG, LV_INCLUSION, LV_KINDS, LV_STATS_AT, LV_STATS_COUNT, LV_TLB, LV_TLB_2M, REC_FIRST_TOUCH, REC_HUGE,
   REC_INSTR, REC_KIND_SHIFT, REC_PROMOTE, REC_RECORD_START, CFG_PDEC, REC_VPN_SHIFT, SS_FAULTS, SS_FETCH_RECORDS, SS_OUTCOME_HASH, SS_RECORDS,
   SS_TRANSLATIONS, STUDY_RECORD_BYTES, INCL_NON,
@@ -67,7 +67,7 @@ export function studyLevelSet(c: usize, i: u32, kinds: u32, inclusion: u32, tlb:
   return true;
 }
 
-/** The address of the levels statistics (u64 each: LS_WALKS, then LS_FIELDS per level), 0 for a fixed-form configuration. */
+/** The address of the levels statistics (u64 each: LS_WALKS, LS_WALKS_2M, then LS_FIELDS per level), 0 for a fixed-form configuration. */
 export function studyLevelStats(c: usize): usize {
   const lv = <usize>load<u32>(c + CFG_LEVELS);
   return lv == 0 ? 0 : <usize>load<u32>(lv + LV_STATS_AT);
@@ -152,7 +152,9 @@ function evicted(lv: usize, i: u32, d: usize, kindBit: u32, tag: u64): void {
   let outcome = OUTCOME_WALK;
   let from: i32;
   if (hit < 0) {
-    inc(<usize>load<u32>(lv + LV_STATS_AT) + (<usize>LS_WALKS << 3));
+    const st = <usize>load<u32>(lv + LV_STATS_AT);
+    inc(st + (<usize>LS_WALKS << 3));
+    if (huge) inc(st + (<usize>LS_WALKS_2M << 3));
     walkRefs(c, vpn, (meta & REC_HUGE) != 0);
     if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; }
     from = <i32>n - 1;

@@ -34,7 +34,7 @@ export function workerLevels(levels: LevelSpec[], k: CoreConstants, tlbArgs: (t:
 }
 
 /** The levels' numbers from a worker's statistics (the SS_* fields first). */
-export function levelStats(h: Hierarchy, stats: bigint[], k: CoreConstants): { walks: number; levels: LevelReport[] } {
+export function levelStats(h: Hierarchy, stats: bigint[], k: CoreConstants): { walks: number; walks4k: number; walks2m: number; levels: LevelReport[] } {
   const base = k.num.SS_FIELDS;
   const f = (i: number, field: number) => Number(stats[base + k.num.LS_LEVEL0 + i * k.num.LS_FIELDS + field]!);
   const levels = h.levels!.map((l, i): LevelReport => {
@@ -45,7 +45,8 @@ export function levelStats(h: Hierarchy, stats: bigint[], k: CoreConstants): { w
       back_invalidations: f(i, k.num.LS_BACK_INVALIDATIONS), victim_fills: f(i, k.num.LS_VICTIM_FILLS),
     };
   });
-  return { walks: Number(stats[base + k.num.LS_WALKS]!), levels };
+  const walks = Number(stats[base + k.num.LS_WALKS]!), walks2m = Number(stats[base + k.num.LS_WALKS_2M]!);
+  return { walks, walks4k: walks - walks2m, walks2m, levels };
 }
 
 /**
@@ -57,11 +58,11 @@ export function levelsElement(trace: string, c: StudyConfiguration, d: ReplayRep
   const s = (stats: bigint[], f: "SS_RECORDS" | "SS_FETCH_RECORDS" | "SS_TRANSLATIONS" | "SS_FAULTS" | "SS_WALK_REFS" | "SS_PML4C_HITS" | "SS_PDPTC_HITS" | "SS_PDEC_HITS") => Number(stats[k.num[f]]!);
   const h = c.hierarchy;
   const warm = (options.warmup ?? 0) > 0;
-  const { walks, levels } = levelStats(h, r.stats, k);
+  const { walks, walks4k, walks2m, levels } = levelStats(h, r.stats, k);
   const report: StudyReport = {
     page_size: h.pageSize, lines: d.lines, records: warm ? s(r.stats, "SS_RECORDS") : d.records,
     records_i: d.records_i, records_l: d.records_l, records_s: d.records_s, records_m: d.records_m,
-    translations: s(r.stats, "SS_TRANSLATIONS"), walks, page_faults: s(r.stats, "SS_FAULTS"),
+    translations: s(r.stats, "SS_TRANSLATIONS"), walks, walks_4k: walks4k, walks_2m: walks2m, page_faults: s(r.stats, "SS_FAULTS"),
     pages_touched: d.pages_touched, page_table_pages: d.page_table_pages, phys_hash: d.phys_hash,
     outcome_hash: r.stats[k.num.SS_OUTCOME_HASH]!.toString(16).padStart(16, "0"),
     levels,

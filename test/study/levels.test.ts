@@ -71,7 +71,7 @@ const split = (inclusion: string) => ({
 describe("inclusion", () => {
   test("non-inclusive: no back-invalidation, the l2 keeps what the l1s evict", async () => {
     const { report } = await run(INCLUSION_TRACE, split("non-inclusive"));
-    expect(report).toMatchObject({ translations: 7, walks: 3, page_faults: 3, outcome_hash: fnv([[A, 3], [B, 3], [C, 3], [A, 0], [C, 0], [B, 1], [C, 1]]) });
+    expect(report).toMatchObject({ translations: 7, walks: 3, walks_4k: 3, walks_2m: 0, page_faults: 3, outcome_hash: fnv([[A, 3], [B, 3], [C, 3], [A, 0], [C, 0], [B, 1], [C, 1]]) });
     expect(report.levels).toEqual([level("l1i", 5, 1), level("l1d", 2, 1), level("l2", 5, 2)]);
     expect(report).not.toHaveProperty("itlb_hits");
   });
@@ -141,6 +141,8 @@ describe("the levels form equals the fixed form when it describes the same hiera
     const [li, ld, ls] = l.levels as { hits: number; misses: number }[];
     expect([li!.hits, li!.misses, ld!.hits, ld!.misses, ls!.hits, ls!.misses]).toEqual([f.itlb_hits, f.itlb_misses, f.dtlb_hits, f.dtlb_misses, f.stlb_hits, f.stlb_misses]);
     expect(f.stlb_misses).toBeGreaterThan(0);
+    // Every walk is of the configuration's page size (the decode marks no 2 MiB page in a 4 KiB run).
+    expect([l.walks_4k, l.walks_2m]).toEqual(f.page_size === 4096 ? [f.walks, 0] : [0, f.walks]);
   });
 });
 
@@ -180,20 +182,20 @@ describe("per-page-size arrays against a shared array (records fed straight to t
     const l0 = k.LS_LEVEL0;
     return {
       hits4k: u(l0 + k.LS_HITS_4K), misses4k: u(l0 + k.LS_MISSES_4K), hits2m: u(l0 + k.LS_HITS_2M), misses2m: u(l0 + k.LS_MISSES_2M),
-      walks: u(k.LS_WALKS), walkRefs: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_WALK_REFS, true)),
+      walks: u(k.LS_WALKS), walks2m: u(k.LS_WALKS_2M), walkRefs: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_WALK_REFS, true)),
       translations: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_TRANSLATIONS, true)),
       pdeHits: Number(w.getBigUint64(c + k.CFG_STATS + 8 * k.SS_PDEC_HITS, true)),
     };
   }
   const MIXED: [number, boolean][] = [[0x200, true], [0x5, false], [0x6, false], [0x201, true], [0x5, false]];
   test("an array per page size keeps the 2 MiB entry from the 4 KiB churn", async () => {
-    expect(await level([[1, 1], [1, 1]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 1, misses2m: 1, walks: 4, walkRefs: 15, translations: 5, pdeHits: 0 });
+    expect(await level([[1, 1], [1, 1]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 1, misses2m: 1, walks: 4, walks2m: 1, walkRefs: 15, translations: 5, pdeHits: 0 });
   });
   test("a shared array: both sizes compete for its ways", async () => {
-    expect(await level([[2, 2]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 0, misses2m: 2, walks: 5, walkRefs: 18, translations: 5, pdeHits: 0 });
+    expect(await level([[2, 2]], MIXED)).toEqual({ hits4k: 0, misses4k: 3, hits2m: 0, misses2m: 2, walks: 5, walks2m: 2, walkRefs: 18, translations: 5, pdeHits: 0 });
   });
   test("a shared array tells 4 KiB page 1 from 2 MiB page 1", async () => {
-    expect(await level([[4, 4]], [[1, false], [0x200, true], [1, false], [0x3ff, true]])).toEqual({ hits4k: 1, misses4k: 1, hits2m: 1, misses2m: 1, walks: 2, walkRefs: 7, translations: 4, pdeHits: 0 });
+    expect(await level([[4, 4]], [[1, false], [0x200, true], [1, false], [0x3ff, true]])).toEqual({ hits4k: 1, misses4k: 1, hits2m: 1, misses2m: 1, walks: 2, walks2m: 1, walkRefs: 7, translations: 4, pdeHits: 0 });
   });
   // A promotion marker (REC_PROMOTE, not a translation) for the region of 0x200..0x3ff:
   // one level 4/4, a PDE cache 2/2. Loads 0x200, 0x201, 0x5, the marker, 0x201 (still a
@@ -204,7 +206,7 @@ describe("per-page-size arrays against a shared array (records fed straight to t
   //   -> 5 translations, 1 hit, 4 misses, 4 walks, 13 references, 1 PDE-cache hit
   test("a promotion flushes the region's 4 KiB entries from every level and its PDE from the PDE cache", async () => {
     expect(await level([[4, 4]], [[0x200, false], [0x201, false], [0x5, false], [0x200, false, true], [0x201, false], [0x5, false]], 2))
-      .toEqual({ hits4k: 1, misses4k: 4, hits2m: 0, misses2m: 0, walks: 4, walkRefs: 13, translations: 5, pdeHits: 1 });
+      .toEqual({ hits4k: 1, misses4k: 4, hits2m: 0, misses2m: 0, walks: 4, walks2m: 0, walkRefs: 13, translations: 5, pdeHits: 1 });
   });
   test("a bad level argument is refused, not trapped on", async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
@@ -220,7 +222,7 @@ describe("per-page-size arrays against a shared array (records fed straight to t
     expect(x.studyLevelSet(c, 0, 7, k.INCL_NON, 0, 0)).toBeFalsy();      // no array
     const fixed = x.studyConfigCreate(t, t, t);
     expect(x.studyLevelSet(fixed, 0, 7, k.INCL_NON, t, 0)).toBeFalsy();  // not a levels configuration
-    expect([x.studyLevelStats(fixed), x.studyLevelStatsCount(fixed), x.studyLevelStatsCount(c)]).toEqual([0, 0, 1 + 2 * k.LS_FIELDS]);
+    expect([x.studyLevelStats(fixed), x.studyLevelStatsCount(fixed), x.studyLevelStatsCount(c)]).toEqual([0, 0, 2 + 2 * k.LS_FIELDS]);
   });
 });
 
@@ -288,7 +290,7 @@ describe("the options in the levels form", () => {
     const [header, row] = sweepCsv(elements).trim().split("\n");
     const cols = header!.split(",");
     expect(cols).not.toContain("itlb_hits");
-    expect(cols.slice(cols.indexOf("outcome_hash") + 1, cols.indexOf("outcome_hash") + 4)).toEqual(["l1i.accesses", "l1i.hits", "l1i.misses"]);
+    expect(cols.slice(cols.indexOf("outcome_hash") + 1, cols.indexOf("outcome_hash") + 6)).toEqual(["walks_4k", "walks_2m", "l1i.accesses", "l1i.hits", "l1i.misses"]);
     expect(row!.split(",")[cols.indexOf("l2.back_invalidations")]).toBe("3");
     const rows = intervalCsv(elements).trim().split("\n");
     expect(rows[0]).toBe("trace,records_start,records_end,records,fetch_records,translations,walks,page_faults,l1i.accesses,l1i.hits,l1i.misses,l1d.accesses,l1d.hits,l1d.misses,l2.accesses,l2.hits,l2.misses");
