@@ -187,15 +187,20 @@ function promoteLevels(c: usize, vpn: u64): void {
   const first = vpn & ~(<u64>511);
   for (let i: u32 = 0; i < n; i++) {
     const d = <usize>load<u32>(levelAt(lv, i) + LV_TLB);
-    for (let p = first; p < first + 512; p++) tlbRemove(d, p);
+    if (d != 0) for (let p = first; p < first + 512; p++) tlbRemove(d, p);
   }
   const c2 = <usize>load<u32>(c + CFG_PDEC);
   if (c2 != 0) tlbRemove(c2, vpn >> 9);
 }
 
-/** studyRunMany (run.ts) for levels-form configurations: the same position, stop and counts. */
+/**
+ * studyRunMany (run.ts) for levels-form configurations: the same position, stop and
+ * counts. Returns 0 (nothing run) when a configuration of the list is not of the levels
+ * form (its TLBs would be read as levels).
+ */
 export function studyLevelsRunMany(list: usize, n: u32, recs: usize, count: u32): u32 {
   if (n == 0) return count;
+  for (let j: u32 = 0; j < n; j++) if (load<u32>(<usize>load<u32>(list + (<usize>j << 2)) + CFG_LEVELS) == 0) return 0;
   const c0 = <usize>load<u32>(list);
   let seen = load<u64>(c0 + CFG_RECORDS_SEEN);
   const stop = load<u64>(c0 + CFG_STOP_AT);

@@ -223,6 +223,18 @@ describe("per-page-size arrays against a shared array (records fed straight to t
     const fixed = x.studyConfigCreate(t, t, t);
     expect(x.studyLevelSet(fixed, 0, 7, k.INCL_NON, t, 0)).toBeFalsy();  // not a levels configuration
     expect([x.studyLevelStats(fixed), x.studyLevelStatsCount(fixed), x.studyLevelStatsCount(c)]).toEqual([0, 0, 2 + 2 * k.LS_FIELDS]);
+    // The levels loop refuses a fixed-form configuration (nothing run); an unset level is skipped, a promotion included.
+    const list = x.studyAlloc(4), rec = x.studyAlloc(32);
+    new DataView(memory.buffer).setUint32(list, fixed, true);
+    expect(x.studyLevelsRunMany(list, 1, rec, 1)).toBe(0);
+    expect(x.studyLevelSet(c, 0, 7, k.INCL_NON, t, 0)).toBeTruthy();
+    const v = new DataView(memory.buffer);
+    v.setUint32(list, c, true);
+    v.setBigUint64(rec + 8, (0x200n << BigInt(k.REC_VPN_SHIFT)) | BigInt(k.REC_PROMOTE), true);
+    v.setBigUint64(rec + 24, (0x200n << BigInt(k.REC_VPN_SHIFT)) | BigInt(k.REC_RECORD_START), true);
+    expect(x.studyLevelsRunMany(list, 1, rec, 2)).toBe(2);
+    const w = new DataView(memory.buffer), st = x.studyLevelStats(c);
+    expect([w.getBigUint64(st + 8 * (k.LS_LEVEL0 + k.LS_MISSES_4K), true), w.getBigUint64(st + 8 * (k.LS_LEVEL0 + k.LS_FIELDS + k.LS_MISSES_4K), true)]).toEqual([1n, 0n]);
   });
 });
 
