@@ -18,7 +18,7 @@ import { doChildWrite, doExhaust, doFork, doReadBack, kernelReset } from "./kern
 import { drawPlot } from "./plot.js";
 import { processInit, processNext, processReset } from "./processPanel.js";
 import { startReplay } from "./replayPanel.js";
-import { renderTlb, tlbFlush, tlbInvlpg, tlbSweep } from "./tlbPanel.js";
+import { renderTlb, tlbFlush, tlbInvlpg, tlbInvpcid, tlbSweep, tlbSwitchPcid } from "./tlbPanel.js";
 import { renderMappingTable, renderWalk } from "./walkPanel.js";
 import { A, archTranslate, buildArch, onArchRedraw } from "./archState.js";
 import { renderArchControls, renderArchWalk } from "./archWalk.js";
@@ -68,7 +68,9 @@ async function main(): Promise<void> {
   $("va").addEventListener("keydown", (e) => { if ((e as KeyboardEvent).key === "Enter") doTranslate(); });
   $("kind").addEventListener("change", doTranslate);
   $("cpl").addEventListener("change", doTranslate);
-  $("walk-reset").addEventListener("click", async () => { await buildWalkMachine(); doTranslate(); });
+  $("walk-reset").addEventListener("click", async () => { await buildWalkMachine(); $<HTMLSelectElement>("tlb-pcid").value = "0"; doTranslate(); });
+  $<HTMLSelectElement>("tlb-pcid").addEventListener("change", (e) => tlbSwitchPcid(Number((e.target as HTMLSelectElement).value)));
+  $("tlb-invpcid").addEventListener("click", tlbInvpcid);
   $("tlb-invlpg").addEventListener("click", tlbInvlpg);
   $("tlb-flush").addEventListener("click", tlbFlush);
   $("tlb-sweep").addEventListener("click", tlbSweep);

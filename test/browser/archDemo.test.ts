@@ -280,5 +280,35 @@ describeInChromium(
       await page.screenshot({ path: join(RESULTS, "demo-page-arch.png"), fullPage: true });
       expect(problems, problems.join("\n")).toEqual([]);
     });
+
+    test("x86 TLB: each entry's PCID; two PCIDs' entries of one page; INVPCID type 1 removes only the current PCID's non-global ones", async () => {
+      await arch("x86");
+      const x86 = async (va: string, kind: string, cpl: string) => {
+        await page.getByTestId("va-input").fill(va);
+        await page.getByTestId("kind-select").selectOption(kind);
+        await page.getByTestId("cpl-select").selectOption(cpl);
+        await page.getByTestId("translate").click();
+      };
+      await page.getByTestId("walk-reset").click();
+      // The reset translated 0x400123 at PCID 0 (PCIDE=0). Setting CR4.PCIDE flushes nothing (SDM §4.10.4.1:
+      // only clearing it does), so that entry stays, tagged 0; then CR3.PCID = 1.
+      await page.getByTestId("tlb-pcid-select").selectOption("1");
+      await x86("0x400123", "read", "3");                              // user code (not global): tagged 1
+      await x86("0xffff800000000010", "read", "0");                    // kernel data, G (CR4.PGE=1): global
+      await page.getByTestId("tlb-pcid-select").selectOption("2");   // MOV CR3 with bit 63: PCID 1's entries stay
+      await x86("0x400123", "read", "3");                              // a miss under PCID 2: a second entry of the page
+      const cells = (sel: string) => page.locator(`[data-testid^='tlb-d-']${sel}`);
+      await expect(cells("[data-va='0x400000']").evaluateAll((els) => els.map((e) => e.getAttribute("data-pcid")).sort())).resolves.toEqual(["0", "1", "2"]);
+      await expect(cells("[data-va='0xffff800000000000'][data-global='1']").count()).resolves.toBe(1);
+      await expect(cells("[data-va='0x400000'][data-pcid='2'] .tag").textContent()).resolves.toBe("2");
+      await page.getByTestId("tlb-panel").screenshot({ path: join(RESULTS, "demo-tlb-x86-pcids.png") });
+      await page.getByTestId("tlb-invpcid").click();                   // type 1, PCID 2
+      await expect(cells("[data-pcid='2'][data-global='0']").count()).resolves.toBe(0);
+      await expect(cells("[data-va='0x400000']").evaluateAll((els) => els.map((e) => e.getAttribute("data-pcid")).sort())).resolves.toEqual(["0", "1"]);
+      await expect(cells("[data-va='0xffff800000000000'][data-global='1']").count()).resolves.toBe(1);
+      await expect(text("tlb-last")).resolves.toMatch(/^INVPCID type 1, PCID 2: \d+ non-global entries of PCID 2 removed/);
+      expect(problems, problems.join("\n")).toEqual([]);
+      expect(problems, problems.join("\n")).toEqual([]);
+    });
   },
 );
