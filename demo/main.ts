@@ -20,7 +20,7 @@ import { processInit, processNext, processReset } from "./processPanel.js";
 import { startReplay } from "./replayPanel.js";
 import { renderTlb, tlbFlush, tlbInvlpg, tlbInvpcid, tlbSweep, tlbSwitchPcid } from "./tlbPanel.js";
 import { renderMappingTable, renderWalk } from "./walkPanel.js";
-import { A, archTranslate, buildArch, onArchRedraw } from "./archState.js";
+import { A, archTranslate, buildArch, demo, onArchRedraw } from "./archState.js";
 import { renderArchControls, renderArchWalk } from "./archWalk.js";
 import { renderArchTlb, renderArchTlbControls, wireArchTlb } from "./archTlb.js";
 import type { OtherArch } from "./archMaps.js";
@@ -38,6 +38,7 @@ async function selectArch(arch: "x86" | OtherArch, rebuild = false): Promise<voi
   if (other && (rebuild || (arch === "riscv" ? !A.rv : !A.a64))) await buildArch(arch);
   const switched = A.arch !== arch;
   A.arch = arch;
+  if (other) A.asid = demo().m.control().asid;          // each machine keeps its own current ASID
   $("x86-walk").hidden = other;
   $("x86-tlb").hidden = other;
   $("arch-walk").hidden = !other;

@@ -256,6 +256,22 @@ describeInChromium(
       await page.getByTestId("tlb-panel").screenshot({ path: join(RESULTS, "demo-tlb-arm64-asids.png") });
     });
 
+    test("an invalid VA is said in the page and nothing of the last walk stays; each arch keeps its own ASID", async () => {
+      await arch("riscv");                                              // left at ASID 1 by the RISC-V TLB test
+      await expect(page.getByTestId("a-asid-select").inputValue()).resolves.toBe("1");
+      await arch("aarch64");                                            // left at ASID 2 by the AArch64 TLB test
+      await expect(page.getByTestId("a-asid-select").inputValue()).resolves.toBe("2");
+      await expect(text("a-control")).resolves.toContain("(ASID 2)");
+      await page.getByTestId("a-va-input").fill("0x12g4");
+      await page.getByTestId("a-translate").click();
+      await expect(text("a-walk-error")).resolves.toContain("is not a virtual address: type up to 16 hexadecimal digits");
+      await expect(page.locator("[data-testid^='a-step-']").count()).resolves.toBe(0);
+      await expect(page.getByTestId("a-walk-pa").count()).resolves.toBe(0);
+      await walkTo(0x401008n, "read", "0");
+      await expect(page.getByTestId("a-walk-error").count()).resolves.toBe(0);
+      await expect(text("a-walk-pa")).resolves.toBe("0x40401008");
+    });
+
     test("no horizontal scrolling at 1280 px with either arch's widest walk and a full TLB list", async () => {
       await page.setViewportSize({ width: 1280, height: 900 });
       const scrollWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
