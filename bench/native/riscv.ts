@@ -15,6 +15,7 @@ import type { Kind, Stream } from "./image.js";
 import type { RowResult } from "./report.js";
 import { LineServer } from "./server.js";
 import { WasmSide, type Timing } from "./sides.js";
+import { TRANSLATE_ROWS } from "./translate.js";
 
 const RAM_BASE = 0x80000000, RAM_BYTES = 64 << 20;
 const VA_BASE = 0x40000000, PAGES = 8192, FRAME_BASE = RAM_BASE + (16 << 20);
@@ -28,6 +29,13 @@ export const RISCV_ROWS: readonly RvRow[] = [
   { id: "rv-fast-hot", label: "RISC-V fast TLB, batched hit", kind: "fast", stream: "hot", x86: "fast-hot" },
   { id: "rv-arch-hot", label: "RISC-V architectural TLB, L1 hit", kind: "arch", stream: "hot", x86: "arch-hot" },
 ];
+
+/** The target of x86's row `id` (TRANSLATE_ROWS), which every RISC-V row names. */
+function x86Target(id: string): number {
+  const row = TRANSLATE_ROWS.find((x) => x.id === id);
+  if (!row) throw new Error(`riscv bench: no x86 row ${id}`);
+  return row.target;
+}
 
 /** Frame of page i: a fixed permutation (odd multiplier mod 2^13), so neighbouring pages are far apart. */
 const frameOf = (i: number) => FRAME_BASE + ((i * 5059) % PAGES) * 4096;
@@ -114,8 +122,9 @@ export async function riscvRows(ctx: RiscvContext): Promise<RowResult[]> {
     }
     ctx.log("riscv guard: every result matches the image's mapping; C gives the same results (and L1 hit counts)");
     for (const side of sides.values()) { side.load(); for (let k = 0; k < 40; k++) side.pass(); }
-    const rows: RowResult[] = RISCV_ROWS.map((r) => ({ id: r.id, label: r.label, unit: "ns", wasm: [], base: [], baseLabel: "C", mode: "ratio", target: null,
-      note: `x86's row: ${r.x86}` }));
+    // Issue 11: the same targets as x86's rows (wasm-mmu / C).
+    const rows: RowResult[] = RISCV_ROWS.map((r) => ({ id: r.id, label: r.label, unit: "ns", wasm: [], base: [], baseLabel: "C", mode: "ratio",
+      target: x86Target(r.x86), note: `x86's row: ${r.x86}` }));
     for (let round = 0; round < ctx.rounds; round++) {
       for (let r = 0; r < RISCV_ROWS.length; r++) {
         const spec = RISCV_ROWS[r]!, side = sides.get(spec.id)!;
