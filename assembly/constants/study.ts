@@ -28,6 +28,13 @@ export const REC_HUGE: u32 = 64;
  * (the flush of collapse_huge_page) before the next record.
  */
 export const REC_PROMOTE: u32 = 128;
+/**
+ * A 2 MiB translation's TLB key: its 2 MiB page number with this bit set, so a 4 KiB and a
+ * 2 MiB entry never alias; a TLB's set index ignores it (set = 2 MiB page number mod sets).
+ */
+export const STUDY_KEY_2M: u64 = <u64>1 << 62;
+/** The THP-like policy's thresholds: a region collapses once N in 1..THP_MAX_THRESHOLD of its 4 KiB pages were touched. */
+export const THP_MAX_THRESHOLD: u32 = 512;
 
 // Replacement policies.
 export const POLICY_LRU: u32 = 0;
@@ -76,4 +83,6 @@ export const SS_WALK_REFS: u32 = 11;
 export const SS_PML4C_HITS: u32 = 12;
 export const SS_PDPTC_HITS: u32 = 13;
 export const SS_PDEC_HITS: u32 = 14;
-export const SS_FIELDS: u32 = 15;
+/** REC_PROMOTE markers met (THP-like policy): regions collapsed into 2 MiB pages. */
+export const SS_PROMOTIONS: u32 = 15;
+export const SS_FIELDS: u32 = 16;

@@ -15,7 +15,7 @@
 // every configuration a worker runs. Tags are vpn + 1 (0 = empty). Entries hold no
 // frame unless asked (`frames`: trace replay's wide levels, which need it on a hit): the
 // study's decoded records carry the physical address already.
-import { POLICY_FIFO, POLICY_LRU, POLICY_PLRU, POLICY_RANDOM, STUDY_MAX_ENTRIES, STUDY_SCAN_WAYS } from "../constants/study";
+import { POLICY_FIFO, POLICY_LRU, POLICY_PLRU, POLICY_RANDOM, STUDY_KEY_2M, STUDY_MAX_ENTRIES, STUDY_SCAN_WAYS } from "../constants/study";
 import { studyAlloc } from "./heap";
 
 // Descriptor fields (byte offsets).
@@ -122,9 +122,10 @@ export function studyTlbCreate(entries: u32, ways: u32, policy: u32, seed: u64, 
   return d;
 }
 
+/** The set of `vpn` (a 2 MiB key's size bit, STUDY_KEY_2M, is not part of the index). */
 @inline function setOf(d: usize, vpn: u64): u32 {
   const mask = load<u32>(d + D_SETMASK);
-  return mask != NOT_POW2 ? <u32>vpn & mask : <u32>(vpn % <u64>load<u32>(d + D_SETS));
+  return mask != NOT_POW2 ? <u32>vpn & mask : <u32>((vpn & ~STUDY_KEY_2M) % <u64>load<u32>(d + D_SETS));
 }
 
 @inline function tagAt(d: usize, slot: u32): u64 { return load<u64>(<usize>load<u32>(d + D_TAGS) + (<usize>slot << 3)); }
@@ -321,4 +322,57 @@ export function tlbInsert(d: usize, vpn: u64): u64 {
   if (listed) listPushHead(d, set, slot);
   else if (policy == POLICY_PLRU) plruTouch(d, set, way);
   return old;
+}
+
+/**
+ * Drop `vpn` if present (a THP promotion's flush, as INVLPG drops a page); true if it was.
+ * A narrow set's way becomes empty (tag 0, stamp 0: the next insert into the set fills it
+ * first). A wide set keeps its filled ways first (tlbInsert fills way `fill` next): the
+ * set's last filled entry moves into the hole, its hash slot, frame and list place with it
+ * (tree-PLRU's bits stay as they are: the moved entry takes the hole's recency).
+ */
+export function tlbRemove(d: usize, vpn: u64): bool {
+  const key = vpn + 1;
+  const set = setOf(d, vpn);
+  const policy = load<u32>(d + D_POLICY);
+  const ways = load<u32>(d + D_WAYS);
+  const first = set * ways;
+  const tags = <usize>load<u32>(d + D_TAGS);
+  const frames = <usize>load<u32>(d + D_FRAMES);
+  if (load<u32>(d + D_WIDE) == 0) {
+    for (let w: u32 = 0; w < ways; w++) {
+      const at = tags + (<usize>(first + w) << 3);
+      if (load<u64>(at) != key) continue;
+      store<u64>(at, 0);
+      if (policy == POLICY_LRU || policy == POLICY_FIFO) store<u64>(<usize>load<u32>(d + D_STAMPS) + (<usize>(first + w) << 3), 0);
+      return true;
+    }
+    return false;
+  }
+  const slot = hashFind(d, key);
+  if (slot == NIL) return false;
+  const listed = policy == POLICY_LRU || policy == POLICY_FIFO;
+  hashRemove(d, key);
+  if (listed) listUnlink(d, set, slot);
+  const fillAt = <usize>load<u32>(d + D_FILL) + (<usize>set << 2);
+  const filled = load<u32>(fillAt);
+  const last = first + filled - 1;
+  if (slot != last) {
+    const moved = load<u64>(tags + (<usize>last << 3));
+    hashRemove(d, moved);
+    store<u64>(tags + (<usize>slot << 3), moved);
+    hashInsert(d, moved, slot);
+    if (frames != 0) store<u64>(frames + (<usize>slot << 3), load<u64>(frames + (<usize>last << 3)));
+    if (listed) {
+      const prev = <usize>load<u32>(d + D_PREV), next = <usize>load<u32>(d + D_NEXT);
+      const p = load<u32>(prev + (<usize>last << 2)), n = load<u32>(next + (<usize>last << 2));
+      store<u32>(prev + (<usize>slot << 2), p);
+      store<u32>(next + (<usize>slot << 2), n);
+      if (p != NIL) store<u32>(next + (<usize>p << 2), slot); else store<u32>(<usize>load<u32>(d + D_HEAD) + (<usize>set << 2), slot);
+      if (n != NIL) store<u32>(prev + (<usize>n << 2), slot); else store<u32>(<usize>load<u32>(d + D_TAIL) + (<usize>set << 2), slot);
+    }
+  }
+  store<u64>(tags + (<usize>last << 3), 0);
+  store<u32>(fillAt, filled - 1);
+  return true;
 }
