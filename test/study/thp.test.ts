@@ -169,6 +169,29 @@ describe("the threshold", () => {
   });
 });
 
+describe("a trace of several decode chunks", () => {
+  // 20,000 loads at i·0x400: each 4 KiB page 4 times in a row, pages 0..4999, regions 0..9
+  // (region 9 holds pages 4608..4999: 392). 280,000 bytes of text: more than one decode
+  // call (at most 131,070 bytes each with THP), so markers land in several chunks.
+  // thp:1: one fault per region, each collapsing at once: 10 faults, 10 promotions, every
+  // PT freed (page tables 3).
+  // thp:512: regions 0..8 collapse at their 512th page; region 9 keeps its PT (tables 4).
+  // Each page: its fault (dTLB and STLB miss), 3 dTLB hits; but a collapse flushes the
+  // page that made it, so the next of its 3 loads walks the 2 MiB page (3 levels) and the
+  // last 2 hit: dTLB misses 5000 + 9, hits 20000 - 5009 = 14991; walk refs 5000·4 + 9·3.
+  const trace = loads(Array.from({ length: 20000 }, (_, i) => i * 0x400));
+  test("thp:1 and thp:512", async () => {
+    expect(trace.length).toBe(280000);
+    expect(await report({ page_size: "thp:1" }, trace, false)).toMatchObject({
+      translations: 20000, page_faults: 10, promotions: 10, page_table_pages: 3,
+    });
+    expect(await report({ page_size: "thp:512" }, trace)).toMatchObject({
+      translations: 20000, page_faults: 5000, promotions: 9, page_table_pages: 4,
+      dtlb_hits: 14991, dtlb_misses: 5009, stlb_hits: 0, stlb_misses: 5009, walk_memory_refs: 20027,
+    });
+  });
+});
+
 describe("configuration", () => {
   test("the schema names a bad page size; thp needs 1..512", () => {
     for (const bad of ["thp:0", "thp:513", "thp:", "thp:x", 8192]) {
