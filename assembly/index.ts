@@ -142,7 +142,7 @@ export function syncCounters(): void {
 }
 
 export * from "./constants/replay";
-export { replayConfigure, replayChunk, replayWide } from "./replay";
+export { replayConfigure, replayChunk, replayThp, replayWide } from "./replay";
 
 // RISC-V: its own entry points, bound by the host at create time (arch/riscv/exports.ts).
 export * from "./arch/riscv/exports";

@@ -9,8 +9,8 @@
 // taken here, next to the loop: it is part of the replay model's definition, not OS
 // policy, and a boundary crossing per first touch would cost more than the replay.
 import {
-  REPLAY_HEX_OFFSET, REPLAY_IN_CAPACITY, REPLAY_IN_OFFSET, REPLAY_LOG_INPUT, REPLAY_LOG_OFFSET, REPLAY_LOG_RECORD,
-  REPLAY_STATS_OFFSET,
+  REPLAY_HEX_OFFSET, REPLAY_IN_CAPACITY, REPLAY_IN_OFFSET, REPLAY_LOG_INPUT, REPLAY_LOG_INPUT_THP, REPLAY_LOG_OFFSET,
+  REPLAY_LOG_RECORD, REPLAY_STATS_OFFSET,
 } from "./constants/layout";
 import {
   FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK, REPLAY_BAD_ADDRESS,
@@ -22,8 +22,8 @@ import {
 } from "./constants/replay";
 import { ACC_FETCH, ACC_READ, ACC_USER } from "./constants/access";
 import {
-  REC_FIRST_TOUCH, REC_INSTR, REC_KIND_FETCH, REC_KIND_LOAD, REC_KIND_SHIFT, REC_KIND_STORE, REC_RECORD_START,
-  REC_VPN_SHIFT, STUDY_RECORD_BYTES,
+  REC_FIRST_TOUCH, REC_HUGE, REC_INSTR, REC_KIND_FETCH, REC_KIND_LOAD, REC_KIND_SHIFT, REC_KIND_STORE, REC_PROMOTE,
+  REC_RECORD_START, REC_VPN_SHIFT, STUDY_RECORD_BYTES, THP_MAX_THRESHOLD,
 } from "./constants/study";
 import {
   CR0_PG, CR0_WP, CR4_PAE, EFER_LMA, EFER_LME, PTE_PRESENT, PTE_PS, PTE_USER, PTE_WRITE,
@@ -45,6 +45,8 @@ let decoding: bool = false;
 let recordStart: u64 = 0;
 /** replayConfigure ran: the hex table the parser's scans stop on is filled. */
 let configured: bool = false;
+/** The study's THP-like decode (replayThp): a region collapses at its Nth 4 KiB page; 0 = off. */
+let thpThreshold: u32 = 0;
 
 /**
  * Levels wider than the arch TLB's narrow probe use the study's TLB (study/tlb.ts: a hash
@@ -92,7 +94,7 @@ export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u
   archConfigure(ARCH_ITLB, itlbE, itlbW);
   archConfigure(ARCH_DTLB, dtlbE, dtlbW);
   archConfigure(ARCH_STLB, stlbE, stlbW);
-  wideI = 0; wideD = 0; wideS = 0;
+  wideI = 0; wideD = 0; wideS = 0; thpThreshold = 0;
   nextFrame = 0x100; pml4 = 0;
   lines = 0; records = 0; recI = 0; recL = 0; recS = 0; recM = 0; translations = 0;
   itlbHits = 0; itlbMisses = 0; dtlbHits = 0; dtlbMisses = 0; stlbHits = 0; stlbMisses = 0;
@@ -113,6 +115,17 @@ export function replayConfigure(pageShift: u32, itlbE: u32, itlbW: u32, dtlbE: u
 export function replayWide(itlb: usize, dtlb: usize, stlb: usize): i32 {
   if (!configured) return REPLAY_BAD_CONFIG;
   wideI = itlb; wideD = dtlb; wideS = stlb;
+  return REPLAY_OK;
+}
+
+/**
+ * After replayConfigure with 4 KiB pages and REPLAY_LOG_DECODE: decode with the THP-like
+ * page-size policy (see translateThp), `threshold` in 1..THP_MAX_THRESHOLD. Returns
+ * REPLAY_BAD_CONFIG (nothing changed) otherwise.
+ */
+export function replayThp(threshold: u32): i32 {
+  if (!configured || !decoding || shift != 12 || threshold == 0 || threshold > THP_MAX_THRESHOLD) return REPLAY_BAD_CONFIG;
+  thpThreshold = threshold;
   return REPLAY_OK;
 }
 
@@ -215,8 +228,13 @@ function demandFault(va: u64): bool {
   h = fnvByte(h, (v >> 48) & 0xff); return fnvByte(h, v >> 56);
 }
 
+@inline function recordKind(letter: u32): u64 {
+  return <u64>(letter == 0x49 ? REC_KIND_FETCH : letter == 0x4c ? REC_KIND_LOAD : REC_KIND_STORE) << REC_KIND_SHIFT;
+}
+
 /** §4. Returns false (the reason in `failure`) when RAM for a new frame cannot be had or the walk fails. */
 function translate(va: u64, instr: bool, letter: u32): bool {
+  if (thpThreshold != 0) return translateThp(va, instr, letter);
   translations++;
   const l1 = instr ? ARCH_ITLB : ARCH_DTLB;
   const wide1 = instr ? wideI : wideD;
@@ -259,9 +277,8 @@ function translate(va: u64, instr: bool, letter: u32): bool {
   outcomeHash = fnvByte(fnv8(outcomeHash, pa), <u64>outcome);
   if (decoding) {
     const r = REPLAY_LOG_OFFSET + <usize>logCount * STUDY_RECORD_BYTES;
-    const kind = letter == 0x49 ? REC_KIND_FETCH : letter == 0x4c ? REC_KIND_LOAD : REC_KIND_STORE;
     store<u64>(r, pa);
-    store<u64>(r + 8, (vpn << REC_VPN_SHIFT) | (<u64>kind << REC_KIND_SHIFT) | recordStart
+    store<u64>(r + 8, (vpn << REC_VPN_SHIFT) | recordKind(letter) | recordStart
       | (instr ? REC_INSTR : 0) | (outcome == OUTCOME_FAULT ? REC_FIRST_TOUCH : 0));
     recordStart = 0;
     logCount++;
@@ -272,6 +289,102 @@ function translate(va: u64, instr: bool, letter: u32): bool {
     store<u64>(r + 16, pa);
     store<u8>(r + 24, <u8>letter);
     store<u8>(r + 25, <u8>outcome);
+    logCount++;
+  }
+  return true;
+}
+
+// ── the THP-like page-size policy (the study's decode only) ───────────────────────
+// Demand paging maps 4 KiB pages as §6 does; when the Nth distinct 4 KiB page of a 2 MiB
+// region faults in, the region collapses into one 2 MiB page as Linux's khugepaged
+// (mm/khugepaged.c, collapse_huge_page) would: a new 2 MiB-aligned block, the PMD (PD
+// entry) replaced by a huge PMD, the page table freed, the range's TLB entries flushed.
+// khugepaged collapses a range whose empty PTEs are at most max_ptes_none, i.e. once
+// 512 - max_ptes_none pages are present: N = 512 - max_ptes_none (Linux's default 511:
+// N = 1). It runs later, from its own thread; here the collapse follows the Nth fault at
+// once, the earliest moment khugepaged could. No TLB is simulated here: the records say
+// what each configuration's loop (study/run.ts) needs.
+
+/** Bits 61:52 of a PD entry that points to a page table (ignored by the MMU: SDM Table 4-19): its present PTEs. */
+const PDE_TOUCHED_SHIFT: u64 = 52;
+const PDE_TOUCHED: u64 = <u64>0x3ff << PDE_TOUCHED_SHIFT;
+const ADDR_4K: u64 = 0x000ffffffffff000;
+const ADDR_2M: u64 = 0x000fffffffe00000;
+
+/** The physical address of the PD entry for `va`, or 0 when a table above it is missing. */
+function pdeAt(va: u64): u64 {
+  if (pml4 == 0) return 0;
+  let table = pml4;
+  for (let level: u64 = 4; level > 2; level--) {
+    const e = load<u64>(ramOffset + <usize>(table + (((va >> (3 + 9 * level)) & 511) << 3)));
+    if ((e & PTE_PRESENT) == 0) return 0;
+    table = e & ADDR_4K;
+  }
+  return table + (((va >> 21) & 511) << 3);
+}
+
+/**
+ * collapse_huge_page for the region whose PD entry is at `ea`: a 2 MiB-aligned block of
+ * 512 frames (the allocator's next frame rounded up to a multiple of 512), into which
+ * the region's pages are copied in place (page k at block + k·4 KiB; the model holds no
+ * data to copy), the PD entry made a 2 MiB leaf (PS), the page table freed
+ * (page_table_pages counts the tables in use). The model's allocator never reuses a
+ * frame: the old 4 KiB frames, the table and the frames skipped to align stay unused.
+ * Returns the block's physical address, 0 when RAM for it cannot be had.
+ */
+function collapse(ea: u64): u64 {
+  const first = (nextFrame + 511) & ~(<u64>511);
+  const base = first << 12;
+  if (!ensureRam(base + (<u64>1 << 21))) return 0;
+  nextFrame = first + 512;
+  store<u64>(ramOffset + <usize>ea, base | TABLE_BITS | PTE_PS);
+  tablePages--;
+  return base;
+}
+
+/**
+ * One translation of the THP-like decode: a 2 MiB leaf maps the page (REC_HUGE), else its
+ * PTE, else a demand fault maps it (REC_FIRST_TOUCH) and counts it in its PD entry; the
+ * Nth collapses the region and a REC_PROMOTE marker (the region's first page, the block's
+ * address) follows the translation's record.
+ */
+function translateThp(va: u64, instr: bool, letter: u32): bool {
+  translations++;
+  const vpn = va >> 12;
+  let ea = pdeAt(va);
+  let pde: u64 = ea != 0 ? load<u64>(ramOffset + <usize>ea) : 0;
+  let pa: u64;
+  let flags: u64 = 0;
+  let promote = false;
+  if ((pde & (PTE_PRESENT | PTE_PS)) == (PTE_PRESENT | PTE_PS)) {
+    pa = (pde & ADDR_2M) | (va & 0x1fffff);
+    flags = REC_HUGE;
+  } else {
+    let pte: u64 = (pde & PTE_PRESENT) != 0 ? load<u64>(ramOffset + <usize>((pde & ADDR_4K) + ((vpn & 511) << 3))) : 0;
+    if ((pte & PTE_PRESENT) == 0) {
+      if (!demandFault(va)) { failure = REPLAY_OUT_OF_MEMORY; return false; }
+      ea = pdeAt(va);
+      pde = load<u64>(ramOffset + <usize>ea);
+      pte = load<u64>(ramOffset + <usize>((pde & ADDR_4K) + ((vpn & 511) << 3)));
+      const touched = ((pde & PDE_TOUCHED) >> PDE_TOUCHED_SHIFT) + 1;
+      store<u64>(ramOffset + <usize>ea, (pde & ~PDE_TOUCHED) | (touched << PDE_TOUCHED_SHIFT));
+      flags = REC_FIRST_TOUCH;
+      promote = touched == <u64>thpThreshold;
+    }
+    pa = (pte & ADDR_4K) | (va & 0xfff);
+  }
+  physHash = fnv8(physHash, pa);
+  let r = REPLAY_LOG_OFFSET + <usize>logCount * STUDY_RECORD_BYTES;
+  store<u64>(r, pa);
+  store<u64>(r + 8, (vpn << REC_VPN_SHIFT) | recordKind(letter) | recordStart | (instr ? REC_INSTR : 0) | flags);
+  recordStart = 0;
+  logCount++;
+  if (promote) {
+    const base = collapse(ea);
+    if (base == 0) { failure = REPLAY_OUT_OF_MEMORY; return false; }
+    r += STUDY_RECORD_BYTES;
+    store<u64>(r, base);
+    store<u64>(r + 8, ((vpn & ~(<u64>511)) << REC_VPN_SHIFT) | REC_PROMOTE);
     logCount++;
   }
   return true;
@@ -317,7 +430,7 @@ function fail(code: i32, lineStart: usize): i32 {
 export function replayChunk(len: u32): i32 {
   logCount = 0;
   if (!configured) return REPLAY_BAD_CONFIG;
-  if (len > (logging ? REPLAY_LOG_INPUT : REPLAY_IN_CAPACITY)) return REPLAY_BAD_LENGTH;
+  if (len > (logging ? (thpThreshold != 0 ? REPLAY_LOG_INPUT_THP : REPLAY_LOG_INPUT) : REPLAY_IN_CAPACITY)) return REPLAY_BAD_LENGTH;
   if (len > 0 && load<u8>(REPLAY_IN_OFFSET + <usize>len - 1) != 0x0a) return REPLAY_BAD_LENGTH;
   let p: usize = REPLAY_IN_OFFSET;
   const end = p + <usize>len;

@@ -38,12 +38,15 @@ function renderTlbGrid(level: "itlb" | "dtlb", title: string): HTMLElement {
       if (e) {
         classes.push("v");
         if (e.pageSize !== 4096) classes.push("big2m");
-        tip = `page ${hex(e.va)} (${sizeText(e.pageSize)}) → frame ${hex(e.pa)}; ${rightsText(e)}; PCID ${e.pcid}; LRU age ${e.age}`;
-        content = narrow ? [hex(e.va), " ", h("small", {}, sizeName(e.pageSize))]
-          : [`${hex(e.va)} → ${hex(e.pa)} `, h("small", {}, `${sizeName(e.pageSize)} ${rightsText(e)}`)];
+        tip = `page ${hex(e.va)} (${sizeText(e.pageSize)}) → frame ${hex(e.pa)}; ${rightsText(e)}; ${e.global ? "global (every PCID)" : `PCID ${e.pcid}`}; LRU age ${e.age}`;
+        // The address-space tag: the PCID the entry was filled under (G entries match every PCID).
+        const tag = h("span", { class: `tag a${e.pcid}`, title: e.global ? "global: every PCID" : `PCID ${e.pcid}` }, e.global ? "G" : String(e.pcid));
+        content = narrow ? [hex(e.va), " ", h("small", {}, sizeName(e.pageSize)), " ", tag]
+          : [`${hex(e.va)} → ${hex(e.pa)} `, h("small", {}, `${sizeName(e.pageSize)} ${rightsText(e)}`), " ", tag];
         if (mark && mark.set === set && mark.way === w) classes.push(o!.hit ? "hit" : "fill");
       }
-      row.append(h("td", { class: classes.join(" "), title: tip, "data-testid": `tlb-${level === "itlb" ? "i" : "d"}-${set}-${w}` }, ...content));
+      row.append(h("td", { class: classes.join(" "), title: tip, "data-testid": `tlb-${level === "itlb" ? "i" : "d"}-${set}-${w}`,
+        "data-va": e ? hex(e.va) : null, "data-pcid": e ? String(e.pcid) : null, "data-global": e ? (e.global ? "1" : "0") : null }, ...content));
     }
     table.append(row);
   }
@@ -95,7 +98,7 @@ export function renderTlb(): void {
       h("span", {}, h("span", { class: "sw", style: "background:#1f4fd1" }), "entry just filled"),
       h("span", {}, h("span", { class: "sw", style: "background:#e7f0ff" }), "4 KiB entry"),
       h("span", {}, h("span", { class: "sw", style: "background:#e9f7ef" }), "large-page entry"),
-      h("span", {}, "flags: U/S user/kernel, W/R writable/read-only, X/x executable/NX, D dirty, G global")));
+      h("span", {}, "flags: U/S user/kernel, W/R writable/read-only, X/x executable/NX, D dirty, G global; the tag: the entry's PCID (G: global, every PCID)")));
   const o = W.last;
   $("tlb-last").textContent = o && !W.edited ? `Last: ${o.kind} ${hex(o.va)} at CPL ${o.cpl}: ${o.path}.` : "";
 }
@@ -126,4 +129,33 @@ export function tlbSweep(): void {
   const { sets, ways } = geometry("dtlb");
   $("tlb-last").textContent = `Read ${SWEEP.pages} pages from ${hex(SWEEP.va)}: dTLB ${d("hits")} hits, ${d("misses")} misses, `
     + `${d("evictions")} evictions (${SWEEP.pages} pages over ${sets} sets × ${ways} ways: each set can hold only ${ways}).`;
+}
+
+/**
+ * Switch PCID: CR4.PCIDE=1 (allowed while CR3[11:0] = 0; setting it flushes nothing, so the
+ * entries filled before are PCID 0's), then MOV CR3 with the PCID in bits 11:0 and bit 63 set,
+ * so the new PCID's entries are kept; the other PCIDs' entries stay in the TLB, unusable until
+ * their PCID comes back.
+ */
+export function tlbSwitchPcid(pcid: number): void {
+  const m = W.m;
+  if ((m.control().cr4 & m.k.big.CR4_PCIDE) === 0n) m.setControl({ pcide: true });
+  const fault = m.writeCr3(BigInt(W.pt.cr3) | BigInt(pcid) | (1n << 63n));
+  if (fault) throw new Error(`MOV CR3 faulted: ${fault.message}`);
+  W.last = null;
+  redraw();
+  $("tlb-last").textContent = `MOV CR3 ← ${hex(BigInt(W.pt.cr3) | BigInt(pcid))} with bit 63 (no flush): PCID ${pcid}; the other PCIDs' entries stay, unused.`;
+}
+
+/** INVPCID type 1 (single context): the current PCID's non-global entries; global ones and other PCIDs' stay. */
+export function tlbInvpcid(): void {
+  const m = W.m;
+  const pcid = Number(m.control().cr3 & 0xfffn);
+  const before = m.tlb.entries("dtlb").length + m.tlb.entries("itlb").length + m.tlb.entries("stlb").length;
+  const fault = m.invpcid(1, pcid);
+  if (fault) throw new Error(`INVPCID faulted: ${fault.message}`);
+  const after = m.tlb.entries("dtlb").length + m.tlb.entries("itlb").length + m.tlb.entries("stlb").length;
+  W.last = null;
+  redraw();
+  $("tlb-last").textContent = `INVPCID type 1, PCID ${pcid}: ${before - after} non-global entries of PCID ${pcid} removed; global entries and other PCIDs' kept.`;
 }

@@ -126,6 +126,11 @@ export const REPLAY_LOG_RECORD: u32 = 32;
 export const REPLAY_LOG_CAPACITY: u32 = 1 << 17;   // records; the host feeds at most LOG_INPUT bytes per call when logging
 /** Input bytes per call when logging: a line is at least 6 bytes and makes at most 4 translations. */
 export const REPLAY_LOG_INPUT: u32 = (REPLAY_LOG_CAPACITY / 4) * 6;
+/**
+ * The same for the study's THP-like decode: a line may also make a promotion marker for
+ * each of its (at most 2) pages, so at most 6 records per line of at least 6 bytes.
+ */
+export const REPLAY_LOG_INPUT_THP: u32 = (REPLAY_LOG_CAPACITY / 6) * 6;
 
 /** First byte after the core's regions, 1 MiB aligned: the default RAM base. */
 export const CORE_END: usize = (REPLAY_LOG_OFFSET + <usize>REPLAY_LOG_CAPACITY * REPLAY_LOG_RECORD + 0xfffff) & ~0xfffff;

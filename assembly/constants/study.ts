@@ -28,6 +28,13 @@ export const REC_HUGE: u32 = 64;
  * (the flush of collapse_huge_page) before the next record.
  */
 export const REC_PROMOTE: u32 = 128;
+/**
+ * A 2 MiB translation's TLB key: its 2 MiB page number with this bit set, so a 4 KiB and a
+ * 2 MiB entry never alias; a TLB's set index ignores it (set = 2 MiB page number mod sets).
+ */
+export const STUDY_KEY_2M: u64 = <u64>1 << 62;
+/** The THP-like policy's thresholds: a region collapses once N in 1..THP_MAX_THRESHOLD of its 4 KiB pages were touched. */
+export const THP_MAX_THRESHOLD: u32 = 512;
 
 // Replacement policies.
 export const POLICY_LRU: u32 = 0;
@@ -76,7 +83,9 @@ export const SS_WALK_REFS: u32 = 11;
 export const SS_PML4C_HITS: u32 = 12;
 export const SS_PDPTC_HITS: u32 = 13;
 export const SS_PDEC_HITS: u32 = 14;
-export const SS_FIELDS: u32 = 15;
+/** REC_PROMOTE markers met (THP-like policy): regions collapsed into 2 MiB pages. */
+export const SS_PROMOTIONS: u32 = 15;
+export const SS_FIELDS: u32 = 16;
 
 // The levels form (assembly/study/levels.ts): a hierarchy of any number of levels, each
 // serving some access kinds, with its inclusion and a shared or per-page-size array.
@@ -98,7 +107,7 @@ export const INCL_NON: u32 = 0;
 export const INCL_INCLUSIVE: u32 = 1;
 export const INCL_EXCLUSIVE: u32 = 2;
 /** A shared array tags a 2 MiB page's number with this bit (4 KiB and 2 MiB numbers never collide). */
-export const LV_HUGE_TAG: u64 = <u64>1 << 62;
+export const LV_HUGE_TAG: u64 = STUDY_KEY_2M;
 /** Levels statistics (u64): LS_WALKS (all), LS_WALKS_2M (those of 2 MiB pages), then LS_FIELDS per level from LS_LEVEL0. */
 export const LS_WALKS: u32 = 0;
 export const LS_WALKS_2M: u32 = 1;

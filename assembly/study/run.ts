@@ -3,16 +3,22 @@
 // one configuration's TLBs, counting what replay counts and hashing the outcome. The page
 // table, the frames and the faults do not depend on the TLBs, so the decode did them
 // once for every configuration; a record tells this loop its physical address and
-// whether it is the page's first touch (the walk that takes the fault).
+// whether it is the page's first touch (the walk that takes the fault). With the THP-like
+// page-size policy a record may go through a 2 MiB page (REC_HUGE) or be a promotion
+// marker (REC_PROMOTE): the region's 4 KiB entries leave every TLB and the PDE cache.
 import {
   CFG_BYTES, CFG_DTLB, CFG_ITLB, CFG_LAST_D, CFG_LAST_I, CFG_RECORDS_SEEN, CFG_STATS, CFG_STLB, CFG_STOP_AT, REC_FIRST_TOUCH, REC_INSTR,
   REC_RECORD_START, REC_VPN_SHIFT, SS_DTLB_HITS, SS_DTLB_MISSES, SS_FAULTS, SS_FETCH_RECORDS, SS_FIELDS, SS_ITLB_HITS,
   SS_ITLB_MISSES, SS_OUTCOME_HASH, SS_WALK_REFS, SS_PML4C_HITS, SS_PDPTC_HITS, SS_PDEC_HITS, CFG_PML4C, CFG_PDPTC,
   CFG_PDEC, CFG_HUGE, CFG_LEVELS, LV_STATS_AT, LV_STATS_COUNT, SS_RECORDS, SS_STLB_HITS, SS_STLB_MISSES, SS_TRANSLATIONS, STUDY_RECORD_BYTES,
+  REC_HUGE, REC_PROMOTE, SS_PROMOTIONS, STUDY_KEY_2M,
 } from "../constants/study";
 import { FNV_OFFSET, FNV_PRIME, OUTCOME_FAULT, OUTCOME_L1, OUTCOME_STLB, OUTCOME_WALK } from "../constants/replay";
 import { studyAlloc } from "./heap";
-import { tlbInsert, tlbLookup } from "./tlb";
+import { tlbInsert, tlbLookup, tlbRemove } from "./tlb";
+
+/** CFG_LAST_I / CFG_LAST_D when no page was asked for (no key equals it). */
+const NO_PAGE: u64 = 0xffffffffffffffff;
 
 /** A configuration: its three TLBs (studyTlbCreate), statistics zeroed. 0 when memory runs out. */
 export function studyConfigCreate(itlb: usize, dtlb: usize, stlb: usize): usize {
@@ -23,8 +29,8 @@ export function studyConfigCreate(itlb: usize, dtlb: usize, stlb: usize): usize 
   store<u32>(c + CFG_DTLB, <u32>dtlb);
   store<u32>(c + CFG_STLB, <u32>stlb);
   store<u64>(c + CFG_STOP_AT, 0xffffffffffffffff);
-  store<u64>(c + CFG_LAST_I, 0xffffffffffffffff);
-  store<u64>(c + CFG_LAST_D, 0xffffffffffffffff);
+  store<u64>(c + CFG_LAST_I, NO_PAGE);
+  store<u64>(c + CFG_LAST_D, NO_PAGE);
   studyResetStats(c);
   return c;
 }
@@ -69,6 +75,23 @@ export function studyConfigWalk(c: usize, pml4: usize, pdpt: usize, pde: usize, 
   store<u64>(a, load<u64>(a) + refs);
 }
 
+/**
+ * A REC_PROMOTE marker: the 2 MiB region holding 4 KiB page `vpn` became one huge page.
+ * As collapse_huge_page's flush of the range, its 512 pages leave the iTLB, dTLB and STLB,
+ * and its PDE (which pointed to the freed page table) leaves the PDE cache; the PDPTE and
+ * PML4E did not change. The repeat fast path forgets its pages (one may have gone).
+ */
+function promote(c: usize, vpn: u64): void {
+  const i = <usize>load<u32>(c + CFG_ITLB), d = <usize>load<u32>(c + CFG_DTLB), s = <usize>load<u32>(c + CFG_STLB);
+  const first = vpn & ~(<u64>511);
+  for (let p = first; p < first + 512; p++) { tlbRemove(i, p); tlbRemove(d, p); tlbRemove(s, p); }
+  const c2 = <usize>load<u32>(c + CFG_PDEC);
+  if (c2 != 0) tlbRemove(c2, vpn >> 9);
+  store<u64>(c + CFG_LAST_I, NO_PAGE);
+  store<u64>(c + CFG_LAST_D, NO_PAGE);
+  bump(c, SS_PROMOTIONS);
+}
+
 /** Zero the statistics (the end of a warm-up, the start of an interval); the TLBs keep their contents. */
 export function studyResetStats(c: usize): void {
   memory.fill(c + CFG_STATS, 0, <usize>SS_FIELDS << 3);
@@ -101,10 +124,15 @@ export function studyRun(c: usize, recs: usize, count: u32): u32 {
 }
 
 
-/** One translation of configuration `c` (studyRun's body, its counters in memory). */
+/**
+ * One translation of configuration `c` (studyRun's body, its counters in memory). A
+ * REC_HUGE record is looked up and inserted by its 2 MiB page (key STUDY_KEY_2M | vpn >> 9).
+ */
 @inline function simulate(c: usize, meta: u64, pa: u64): void {
   const instr = (meta & REC_INSTR) != 0;
-  const vpn = meta >> REC_VPN_SHIFT;
+  const hugeRecord = (meta & REC_HUGE) != 0;
+  const page = meta >> REC_VPN_SHIFT;
+  const vpn = hugeRecord ? STUDY_KEY_2M | (page >> 9) : page;
   const lastAt = c + (instr ? CFG_LAST_I : CFG_LAST_D);
   const last = load<u64>(lastAt);
   store<u64>(lastAt, vpn);
@@ -120,7 +148,7 @@ export function studyRun(c: usize, recs: usize, count: u32): u32 {
       outcome = OUTCOME_STLB;
     } else {
       bump(c, SS_STLB_MISSES);
-      walkRefs(c, vpn, false);
+      walkRefs(c, page, hugeRecord);
       if ((meta & REC_FIRST_TOUCH) != 0) { bump(c, SS_FAULTS); outcome = OUTCOME_FAULT; } else outcome = OUTCOME_WALK;
       tlbInsert(stlb, vpn);
     }
@@ -146,6 +174,10 @@ export function studyRunMany(list: usize, n: u32, recs: usize, count: u32): u32 
     const r = recs + <usize>i * STUDY_RECORD_BYTES;
     const meta = load<u64>(r, 8);
     const pa = load<u64>(r);
+    if ((meta & REC_PROMOTE) != 0) {     // a marker, not a translation (never a record's first)
+      for (let j: u32 = 0; j < n; j++) promote(<usize>load<u32>(list + (<usize>j << 2)), meta >> REC_VPN_SHIFT);
+      continue;
+    }
     if ((meta & REC_RECORD_START) != 0) {
       if (seen == stop) break;
       seen++;

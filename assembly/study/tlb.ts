@@ -15,7 +15,7 @@
 // every configuration a worker runs. Tags are vpn + 1 (0 = empty). Entries hold no
 // frame unless asked (`frames`: trace replay's wide levels, which need it on a hit): the
 // study's decoded records carry the physical address already.
-import { POLICY_FIFO, POLICY_LRU, POLICY_PLRU, POLICY_RANDOM, STUDY_MAX_ENTRIES, STUDY_SCAN_WAYS } from "../constants/study";
+import { POLICY_FIFO, POLICY_LRU, POLICY_PLRU, POLICY_RANDOM, STUDY_KEY_2M, STUDY_MAX_ENTRIES, STUDY_SCAN_WAYS } from "../constants/study";
 import { studyAlloc } from "./heap";
 
 // Descriptor fields (byte offsets).
@@ -122,9 +122,10 @@ export function studyTlbCreate(entries: u32, ways: u32, policy: u32, seed: u64, 
   return d;
 }
 
+/** The set of `vpn` (a 2 MiB key's size bit, STUDY_KEY_2M, is not part of the index). */
 @inline function setOf(d: usize, vpn: u64): u32 {
   const mask = load<u32>(d + D_SETMASK);
-  return mask != NOT_POW2 ? <u32>vpn & mask : <u32>(vpn % <u64>load<u32>(d + D_SETS));
+  return mask != NOT_POW2 ? <u32>vpn & mask : <u32>((vpn & ~STUDY_KEY_2M) % <u64>load<u32>(d + D_SETS));
 }
 
 @inline function tagAt(d: usize, slot: u32): u64 { return load<u64>(<usize>load<u32>(d + D_TAGS) + (<usize>slot << 3)); }

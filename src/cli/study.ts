@@ -22,7 +22,8 @@ configuration runs over the decoded translations on worker threads across the co
 With the default configuration each report equals \`wasm-mmu replay\`'s, key for key.
 
 Options:
-  --config FILE       TLB hierarchies (JSON; schemas/study-config.schema.json): page_size,
+  --config FILE       TLB hierarchies (JSON; schemas/study-config.schema.json): page_size
+                      (4096, 2097152 or "thp:N": 2 MiB regions promoted at N touched pages),
                       itlb, dtlb, stlb as "ENTRIES/WAYS" or {entries, ways, policy, seed},
                       one object or an array of them (each may have a "name"); or "levels":
                       a hierarchy of any levels (serves, inclusion, tlb or tlb_4k + tlb_2m)

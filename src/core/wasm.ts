@@ -46,6 +46,7 @@ export interface CoreExports {
                   stlbE: number, stlbW: number, log: number): number;
   replayChunk(len: number): number;
   replayWide(itlb: number, dtlb: number, stlb: number): number;
+  replayThp(threshold: number): number;
   studyReset(): void;
   studyTop(): number;
   studyAlloc(bytes: number): number;

@@ -21,7 +21,13 @@ export interface LevelSpec { name: string; serves: AccessKind[]; inclusion: Incl
 export interface Hierarchy {
   /** The levels form (itlb, dtlb, stlb then hold the unused defaults); absent: the fixed iTLB + dTLB -> STLB form. */
   levels?: LevelSpec[];
+  /** The page size; 4096 with the THP-like policy (its base pages). */
   pageSize: 4096 | 2097152;
+  /**
+   * The THP-like policy (page_size "thp:N", "thp" = "thp:1"): a 2 MiB region becomes one
+   * huge page once N of its 4 KiB pages were touched; null for a fixed page size.
+   */
+  thp: number | null;
   itlb: TlbSpec;
   dtlb: TlbSpec;
   stlb: TlbSpec;
@@ -65,6 +71,9 @@ function pick(errors: ErrorObject[]): ErrorObject {
 
 function describe(e: ErrorObject, data: unknown): string {
   const path = e.instancePath || "/";
+  if (/\/page_size$/.test(e.instancePath)) {
+    return `${path}: ${shown(at(data, e.instancePath))} is not 4096, 2097152, "thp" or "thp:N" (N in 1..512)`;
+  }
   if (e.keyword === "additionalProperties") {
     const key = (e.params as { additionalProperty: string }).additionalProperty;
     return `${path === "/" ? "" : path}/${key}: unknown key ${JSON.stringify(key)}`;
@@ -114,7 +123,7 @@ export function checkConfig(data: unknown, where = "config"): Record<string, unk
 export function resolveHierarchy(h: Record<string, unknown>, where = "config"): Hierarchy {
   const p = (key: string) => `${where} /${key}`;
   const out: Hierarchy = {
-    pageSize: (h.page_size as 4096 | 2097152 | undefined) ?? 4096,
+    ...pagePolicy(h.page_size as 4096 | 2097152 | string | undefined),
     itlb: tlb(h.itlb, DEFAULT_ITLB, p("itlb")),
     dtlb: tlb(h.dtlb, DEFAULT_DTLB, p("dtlb")),
     stlb: tlb(h.stlb, DEFAULT_STLB, p("stlb")),
@@ -160,6 +169,12 @@ function levels(h: Record<string, unknown>, where: string): LevelSpec[] {
     }
   });
   return out;
+}
+
+/** page_size (validated by the schema): a fixed size, or "thp[:N]" with 4 KiB base pages. */
+function pagePolicy(v: 4096 | 2097152 | string | undefined): { pageSize: 4096 | 2097152; thp: number | null } {
+  if (typeof v !== "string") return { pageSize: v ?? 4096, thp: null };
+  return { pageSize: 4096, thp: v === "thp" ? 1 : Number(v.slice(4)) };
 }
 
 function walkCaches(w: Record<string, unknown> | undefined, where: string): Hierarchy["walkCaches"] {

@@ -55,7 +55,7 @@ export function levelStats(h: Hierarchy, stats: bigint[], k: CoreConstants): { w
  * extensions as the fixed form has them.
  */
 export function levelsElement(trace: string, c: StudyConfiguration, d: ReplayReport, r: Result, options: StudyOptions, k: CoreConstants): StudyElement {
-  const s = (stats: bigint[], f: "SS_RECORDS" | "SS_FETCH_RECORDS" | "SS_TRANSLATIONS" | "SS_FAULTS" | "SS_WALK_REFS" | "SS_PML4C_HITS" | "SS_PDPTC_HITS" | "SS_PDEC_HITS") => Number(stats[k.num[f]]!);
+  const s = (stats: bigint[], f: "SS_RECORDS" | "SS_FETCH_RECORDS" | "SS_TRANSLATIONS" | "SS_FAULTS" | "SS_WALK_REFS" | "SS_PML4C_HITS" | "SS_PDPTC_HITS" | "SS_PDEC_HITS" | "SS_PROMOTIONS") => Number(stats[k.num[f]]!);
   const h = c.hierarchy;
   const warm = (options.warmup ?? 0) > 0;
   const { walks, walks4k, walks2m, levels } = levelStats(h, r.stats, k);
@@ -69,6 +69,11 @@ export function levelsElement(trace: string, c: StudyConfiguration, d: ReplayRep
   } as unknown as StudyReport;
   if (!warm && report.translations !== d.translations) {
     throw new Error(`study: internal error: ${report.translations} translations simulated, ${d.translations} decoded`);
+  }
+  if (h.thp !== null) {
+    // The THP-like policy, as in the fixed form: its threshold and the regions collapsed.
+    report.thp_threshold = h.thp;
+    report.promotions = s(r.stats, "SS_PROMOTIONS");
   }
   if (warm) report.warmup_records = options.warmup!;
   if (options.detail) {

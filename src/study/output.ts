@@ -8,7 +8,7 @@ import type { IntervalRow, StudyElement, StudyItem, StudyReport } from "./types.
 /** Keys of the report that describe the configuration, not the trace: equal across traces. */
 /** Rates: meaningless summed; the traces together leave them null. */
 const RATES = new Set(["itlb_mpki", "dtlb_mpki", "stlb_mpki", "memory_refs_per_walk"]);
-const GEOMETRY = new Set(["page_size", "itlb_entries", "itlb_ways", "dtlb_entries", "dtlb_ways", "stlb_entries", "stlb_ways", "warmup_records"]);
+const GEOMETRY = new Set(["page_size", "itlb_entries", "itlb_ways", "dtlb_entries", "dtlb_ways", "stlb_entries", "stlb_ways", "warmup_records", "thp_threshold"]);
 const HASHES = new Set(["phys_hash", "outcome_hash"]);
 
 /** What identifies a study's work list: parts of different lists must not merge. */

@@ -58,9 +58,10 @@ export async function runStudy(traces: TraceSource[], configs: StudyConfiguratio
     for (let t = 0; t < traces.length; t++) {
       const mine = configs.map((c, i) => ({ c, index: t * configs.length + i })).filter((x) => wanted.has(x.index));
       if (mine.length === 0) continue;
-      for (const pageSize of [4096, 2097152] as const) {
-        const pass = mine.filter((x) => x.c.hierarchy.pageSize === pageSize);
-        if (pass.length === 0) continue;
+      // One decode per page-size policy: 4096, 2097152, each THP threshold.
+      for (const policy of new Set(mine.map((x) => pagePolicy(x.c.hierarchy)))) {
+        const pass = mine.filter((x) => pagePolicy(x.c.hierarchy) === policy);
+        const { pageSize, thp } = pass[0]!.c.hierarchy;
         const jobs = Math.max(1, Math.min(cores, pass.length));
         if (pool && pool.size !== jobs) { await pool.close(); pool = null; }
         pool ??= await StudyPool.create(jobs, k);
@@ -72,7 +73,7 @@ export async function runStudy(traces: TraceSource[], configs: StudyConfiguratio
           warmup: options.warmup ?? 0, interval: options.interval ?? 0,
         }));
         pool.begin(workerConfigs);
-        const decoded = await decodeInto(pool, traces[t]!, pageSize === 2097152, k);
+        const decoded = await decodeInto(pool, traces[t]!, pageSize === 2097152, k, thp ?? 0);
         const results = new Map((await pool.end()).map((r) => [r.id, r]));
         pass.forEach((x, id) => {
           items.push({ index: x.index, element: element(traceName(traces[t]!), x.c, decoded, results.get(id)!, options, k) });
@@ -85,15 +86,18 @@ export async function runStudy(traces: TraceSource[], configs: StudyConfiguratio
   return items.sort((a, b) => a.index - b.index);
 }
 
+/** What a decode depends on: the page size, or the THP-like policy's threshold. */
+function pagePolicy(h: Hierarchy): string { return h.thp === null ? String(h.pageSize) : `thp:${h.thp}`; }
+
 /** Decode a trace, streaming its records to the pool; the decode's report (geometry-independent fields). */
-async function decodeInto(pool: StudyPool, source: TraceSource, huge: boolean, k: CoreConstants): Promise<ReplayReport> {
+async function decodeInto(pool: StudyPool, source: TraceSource, huge: boolean, k: CoreConstants, thp: number): Promise<ReplayReport> {
   const trace = await openTrace(source);
   const ready: { sab: SharedArrayBuffer; count: number }[] = [];
   const engine = await ReplayEngine.create({ huge }, (records) => {
     const sab = new SharedArrayBuffer(records.length);
     new Uint8Array(sab).set(records);
     ready.push({ sab, count: records.length / k.num.STUDY_RECORD_BYTES });
-  });
+  }, thp);
   const flush = async () => {
     for (const r of ready.splice(0)) await pool.feed(r.sab, r.count);
   };
@@ -134,6 +138,11 @@ function element(trace: string, c: StudyConfiguration, d: ReplayReport, r: Worke
     phys_hash: d.phys_hash,
     outcome_hash: r.stats[k.num.SS_OUTCOME_HASH]!.toString(16).padStart(16, "0"),
   };
+  if (h.thp !== null) {
+    // The THP-like policy: its threshold, and the regions collapsed in the measured records.
+    report.thp_threshold = h.thp;
+    report.promotions = s("SS_PROMOTIONS");
+  }
   if (warm) report.warmup_records = options.warmup!;
   if (options.detail) {
     const instructions = s("SS_FETCH_RECORDS");

@@ -102,7 +102,7 @@ export class ReplayEngine {
   private constructor(private readonly core: CoreExports, private readonly memory: WebAssembly.Memory,
                       private readonly k: CoreConstants, config: ReplayConfig,
                       private readonly onLog?: (text: string) => void,
-                      private readonly onDecoded?: (records: Uint8Array) => void) {
+                      private readonly onDecoded?: (records: Uint8Array) => void, thp = 0) {
     this.pageSize = config.huge ? 2 << 20 : 4096;
     const max = k.num.ARCH_MAX_ENTRIES;
     this.geometry = {
@@ -111,16 +111,17 @@ export class ReplayEngine {
       stlb: parseGeometry(config.stlb ?? DEFAULT_STLB, "stlb", max),
     };
     // When logging, each call's output must fit the log buffer (assembly/constants/layout.ts).
-    this.capacity = onLog || onDecoded ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
+    this.capacity = thp > 0 ? k.num.REPLAY_LOG_INPUT_THP : onLog || onDecoded ? k.num.REPLAY_LOG_INPUT : k.num.REPLAY_IN_CAPACITY;
   }
 
   /**
    * A fresh engine (its own core instance and memory). Unknown keys and bad values throw ConfigError naming them.
    * `onDecoded` (TLB studies, src/study/): receives the translation records of each chunk
    * (STUDY_RECORD_BYTES each, a view into the core's memory, valid during the call only)
-   * instead of a text log.
+   * instead of a text log; with `thp` (1..512, 4 KiB pages) the decode follows the THP-like
+   * page-size policy (assembly/replay.ts, translateThp): records may be REC_HUGE or REC_PROMOTE.
    */
-  static async create(config: ReplayConfig = {}, onDecoded?: (records: Uint8Array) => void): Promise<ReplayEngine> {
+  static async create(config: ReplayConfig = {}, onDecoded?: (records: Uint8Array) => void, thp = 0): Promise<ReplayEngine> {
     checkReplayOptions(config, REPLAY_CONFIG_KEYS);
     // One instance: the memory starts at a page (the static data) and grows to the RAM
     // base the instance reports, plus the initial RAM (no scratch instance for the layout).
@@ -128,7 +129,10 @@ export class ReplayEngine {
     const { exports, raw } = await instantiateCore(memory);
     const k = readConstants(raw);
     if (onDecoded && config.onLog) throw new ConfigError("replay: a text log and decoded records cannot both be taken");
-    const engine = new ReplayEngine(exports, memory, k, config, config.onLog, onDecoded);
+    if (thp !== 0 && (!onDecoded || config.huge || !Number.isInteger(thp) || thp < 1 || thp > k.num.THP_MAX_THRESHOLD)) {
+      throw new ConfigError(`replay: THP threshold ${thp} needs decoded records, 4 KiB pages and 1..${k.num.THP_MAX_THRESHOLD}`);
+    }
+    const engine = new ReplayEngine(exports, memory, k, config, config.onLog, onDecoded, thp);
     const g = engine.geometry;
     // Levels wider than REPLAY_WIDE_WAYS run on study TLBs (O(1) lookups whatever the ways),
     // allocated first from the core's end; RAM then starts above them, 1 MiB aligned.
@@ -151,6 +155,7 @@ export class ReplayEngine {
       onDecoded ? k.num.REPLAY_LOG_DECODE : config.onLog ? k.num.REPLAY_LOG_TEXT : k.num.REPLAY_LOG_NONE);
     if (rc !== k.num.REPLAY_OK) throw new Error(`replay: the core refused its configuration (status ${rc})`);
     exports.replayWide(...wides);
+    if (thp !== 0 && exports.replayThp(thp) !== k.num.REPLAY_OK) throw new Error(`replay: the core refused THP threshold ${thp}`);
     return engine;
   }
 

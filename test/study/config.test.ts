@@ -12,7 +12,7 @@ describe("config file", () => {
     const [c] = expandConfigurations(null, []);
     expect(c!.label).toEqual({});
     expect(c!.hierarchy).toEqual({
-      pageSize: 4096,
+      pageSize: 4096, thp: null,
       itlb: { entries: 64, ways: 8, policy: "lru", seed: 1 },
       dtlb: { entries: 64, ways: 4, policy: "lru", seed: 1 },
       stlb: { entries: 1536, ways: 12, policy: "lru", seed: 1 },
@@ -29,7 +29,7 @@ describe("config file", () => {
   test("errors name the JSON path and the bad value", () => {
     expect(err(() => checkConfig({ stlb: { entries: 64, ways: 0 } }, "c.json"))).toBe("c.json /stlb/ways: 0 must be >= 1");
     expect(err(() => checkConfig({ stlbb: "64/4" }, "c.json"))).toBe('c.json /stlbb: unknown key "stlbb"');
-    expect(err(() => checkConfig({ page_size: 8192 }, "c.json"))).toBe("c.json /page_size: 8192 is not one of 4096, 2097152");
+    expect(err(() => checkConfig({ page_size: 8192 }, "c.json"))).toBe("c.json /page_size: 8192 is not 4096, 2097152, \"thp\" or \"thp:N\" (N in 1..512)");
     expect(err(() => checkConfig({ itlb: "64x4" }, "c.json"))).toBe('c.json /itlb: "64x4" is not ENTRIES/WAYS (e.g. "1536/12")');
     expect(err(() => checkConfig({ dtlb: { entries: 64, ways: 4, policy: "mru" } }, "c.json")))
       .toBe('c.json /dtlb/policy: "mru" is not one of "lru", "plru", "fifo", "random"');

@@ -129,20 +129,28 @@ describe("the levels form equals the fixed form when it describes the same hiera
      { l1i: { entries: 8, ways: 8, policy: "plru" }, l1d: { entries: 16, ways: 4, policy: "fifo" }, l2: "64/64" }],
     [{ stlb: "48/6", walk_caches: { pml4: "2/2", pdpt: "4/4", pde: "8/2" } }, { l1i: "64/8", l1d: "64/4", l2: "48/6", walk_caches: { pml4: "2/2", pdpt: "4/4", pde: "8/2" } }],
     [{ page_size: 2097152, itlb: "2/2", dtlb: "2/1", stlb: "4/2" }, { page_size: 2097152, l1i: "2/2", l1d: "2/1", l2: "4/2" }],
+    // The THP-like policy: mixed page sizes and promotion markers, shared arrays keyed as the fixed form keys them.
+    [{ page_size: "thp:1", itlb: "4/2", dtlb: "8/4", stlb: "32/4", walk_caches: { pde: "8/2" } }, { page_size: "thp:1", l1i: "4/2", l1d: "8/4", l2: "32/4", walk_caches: { pde: "8/2" } }],
+    [{ page_size: "thp:8", stlb: "64/64" }, { page_size: "thp:8", l1i: "64/8", l1d: "64/4", l2: "64/64" }],
   ];
   test.each(pairs.map((p, i) => [i, ...p]))("pair %i on the sample trace", async (_i, fixed, lv) => {
     const { l1i, l1d, l2, ...rest } = lv as Record<string, unknown>;
     const levelsForm = { ...rest, levels: [{ name: "l1i", serves: ["fetch"], tlb: l1i }, { name: "l1d", serves: ["load", "store"], tlb: l1d }, { name: "l2", serves: ["fetch", "load", "store"], tlb: l2 }] };
     const items = await runStudy([SAMPLE], expandConfigurations(checkConfig([fixed, levelsForm]), []), { jobs: 1 });
     const f = items[0]!.element.report, l = items[1]!.element.report;
-    for (const key of ["page_size", "lines", "records", "translations", "walks", "page_faults", "pages_touched", "page_table_pages", "phys_hash", "outcome_hash", "walk_memory_refs", "pml4_cache_hits", "pdpt_cache_hits", "pde_cache_hits"]) {
+    for (const key of ["page_size", "lines", "records", "translations", "walks", "page_faults", "pages_touched", "page_table_pages", "phys_hash", "outcome_hash", "walk_memory_refs", "pml4_cache_hits", "pdpt_cache_hits", "pde_cache_hits", "thp_threshold", "promotions"]) {
       expect([key, l[key]]).toEqual([key, f[key]]);
     }
     const [li, ld, ls] = l.levels as { hits: number; misses: number }[];
     expect([li!.hits, li!.misses, ld!.hits, ld!.misses, ls!.hits, ls!.misses]).toEqual([f.itlb_hits, f.itlb_misses, f.dtlb_hits, f.dtlb_misses, f.stlb_hits, f.stlb_misses]);
     expect(f.stlb_misses).toBeGreaterThan(0);
     // Every walk is of the configuration's page size (the decode marks no 2 MiB page in a 4 KiB run).
-    expect([l.walks_4k, l.walks_2m]).toEqual(f.page_size === 4096 ? [f.walks, 0] : [0, f.walks]);
+    if (f.thp_threshold === undefined) expect([l.walks_4k, l.walks_2m]).toEqual(f.page_size === 4096 ? [f.walks, 0] : [0, f.walks]);
+    else {
+      expect(f.promotions).toBeGreaterThan(0);
+      expect(l.walks_2m).toBeGreaterThan(0);
+      expect((l.walks_4k as number) + (l.walks_2m as number)).toBe(f.walks);
+    }
   });
 });
 

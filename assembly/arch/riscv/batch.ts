@@ -7,14 +7,22 @@ import { FAULT_ERROR_CODE, FAULT_KIND } from "../../constants/fault";
 import { fastEntryAddrByte } from "../../tlb/fast";
 import { TLB_KIND_FAST, addFastLookups, tlbKind } from "../../translate";
 import { TLB_KIND_ARCH } from "../../translate";
-import { rvArchTranslateAny, rvFastSlow, rvTranslateOne } from "./translate";
+import { rvArchTranslateAny, rvFastSlow } from "./translate";
+import { rvTracing, rvWalk, rvWalkPa } from "./walk";
+import { sv39Common } from "./sv39";
+import { SATP_MODE_SV39 } from "./constants";
+import { isAccess } from "../../access";
+import { failBadAccess } from "../../fault";
+import { countTotal } from "../../counters";
 import { ACC_FETCH, ACC_KIND_MASK, ACC_WRITE } from "../../constants/access";
-import { ACC_SLOT_OFFSET, CNT_HITS, FAST_NEVER_OFFSET, TLB_DTLB, TLB_ITLB, TOT_TRANSLATIONS, TOTALS_BLOCK } from "../../constants/layout";
+import {
+  ACC_SLOT_OFFSET, CNT_HITS, FAST_NEVER_OFFSET, TLB_DTLB, TLB_ITLB, TOT_FAULTS, TOT_TRANSLATIONS, TOT_WALKS, TOTALS_BLOCK,
+} from "../../constants/layout";
 import { counterAddr } from "../../counters";
 import { ramEnd } from "../../ram";
 import { ARCH_DTLB, ARCH_ITLB, archClasses, archFindHit, frameAddr, lruClock, metaAddr, setLruClock, stampAddr } from "../../tlb/arch";
-import { asid, xlen32 } from "./state";
-import { pmpCount } from "./pmp";
+import { asid, satpMode, xlen32 } from "./state";
+import { pmpCount, pmpOpenBelow56 } from "./pmp";
 import { rvRightsOk } from "./walk";
 import { RV_META_D } from "./constants";
 
@@ -56,16 +64,40 @@ export function rvTranslateBatch(count: u32, stopOnFault: bool, start: u32): u32
     return stopOnFault ? count : faults;
   }
   if (tlbKind == TLB_KIND_ARCH) return stopOnFault ? rvArchBatch(count, true, start) : rvArchBatch(count, false, start);
-  for (let i: u32 = start; i < count; i++) {
-    let r = rvTranslateOne(load<u64>(BATCH_VA_OFFSET + (<usize>i << 3)), <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i));
+  return stopOnFault ? rvWalkBatch(count, true, start) : rvWalkBatch(count, false, start);
+}
+
+/**
+ * No TLB: each item walked, as rvTranslateOne does it, the translation and walk counters
+ * (one each per valid item) added once. Sv39 with PMP open (tested once per batch: no
+ * control changes inside one) takes the common walk inline; an item it declines goes
+ * through rvWalk, whose second try of it writes nothing before the full rules decide.
+ */
+function rvWalkBatch(count: u32, stopOnFault: bool, start: u32): u32 {
+  let faults: u32 = 0, walks: u64 = 0;
+  let i: u32 = start;
+  const common = satpMode == SATP_MODE_SV39 && pmpOpenBelow56 && !rvTracing;
+  for (; i < count; i++) {
+    const va = load<u64>(BATCH_VA_OFFSET + (<usize>i << 3));
+    const acc = <u32>load<u8>(BATCH_ACC_OFFSET + <usize>i);
+    let r: i64;
+    if (!isAccess(acc)) r = <i64>failBadAccess(va, acc);
+    else {
+      walks++;
+      if (common && sv39Common(va, acc)) r = <i64>rvWalkPa;
+      else if (rvWalk(va, acc, true) == 0) r = <i64>rvWalkPa;
+      else { countTotal(TOT_FAULTS); r = -1; }
+    }
     if (r < 0) {
-      if (stopOnFault) return i;
+      if (stopOnFault) break;
       r = faultResult();
       faults++;
     }
     store<i64>(BATCH_OUT_OFFSET + (<usize>i << 3), r);
   }
-  return stopOnFault ? count : faults;
+  addCount(TOTALS_BLOCK, TOT_TRANSLATIONS, walks);
+  addCount(TOTALS_BLOCK, TOT_WALKS, walks);
+  return stopOnFault ? i : faults;
 }
 
 // ── the architectural TLB's batch: runs of L1 hits inline, as assembly/batch.ts does for x86 ──

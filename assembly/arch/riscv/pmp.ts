@@ -14,12 +14,43 @@ const addrs = memory.data(PMP_ENTRIES * 8, 8);
 /** Entries implemented (0: no PMP, every access passes). */
 export let pmpCount: u32 = 0;
 
+/**
+ * Every access below 2^56 passes (sv39.ts's common walk reads this instead of matching per
+ * read: an Sv39 walk's entries and addresses all lie below 2^56). True with no entry
+ * implemented, or on RV64 when the first active entry is a NAPOT range from 0 over at
+ * least 2^56 bytes granting R, W and X: the catch-all a firmware gives S-mode. Recomputed
+ * at every PMP write.
+ */
+export let pmpOpenBelow56: bool = true;
+
 /** Set entry `i` (< PMP_ENTRIES); the host validated the values. */
 export function setPmpEntry(i: u32, cfg: u32, addr: u64): void {
   store<u8>(cfgs + i, <u8>cfg);
   store<u64>(addrs + (<usize>i << 3), addr);
+  pmpOpenBelow56 = openBelow56();
 }
-export function setPmpCount(n: u32): void { pmpCount = n; }
+export function setPmpCount(n: u32): void {
+  pmpCount = n;
+  pmpOpenBelow56 = openBelow56();
+}
+
+function openBelow56(): bool {
+  if (pmpCount == 0) return true;
+  if (xlen32) return false;
+  for (let i: u32 = 0; i < pmpCount; i++) {
+    const cfg = <u32>load<u8>(cfgs + i);
+    const a = (cfg >> PMP_A_SHIFT) & 3;
+    if (a == PMP_OFF) continue;
+    // The first active entry decides every access it matches wholly (pmpMatch).
+    if (a != PMP_NAPOT || (cfg & (PMP_R | PMP_W | PMP_X)) != (PMP_R | PMP_W | PMP_X)) return false;
+    const addr = load<u64>(addrs + (<usize>i << 3));
+    const ones = <u64>ctz(~addr);
+    if (ones >= 60) return true;
+    const lo = (addr & ~((<u64>1 << ones) - 1)) << 2;
+    return lo == 0 && ones + 3 >= 56;
+  }
+  return false;   // entries, none active: no access matches, every one fails
+}
 
 /** The PMP permission bit an access kind needs. */
 @inline export function pmpPerm(kind: u32): u32 { return kind == ACC_WRITE ? PMP_W : kind == ACC_FETCH ? PMP_X : PMP_R; }

@@ -19,7 +19,8 @@ import {
   RV_META_D, RV_META_R, RV_META_U, RV_META_W, RV_META_X, SATP_MODE_SV32, SATP_MODE_SV39, SATP_MODE_SV48, SATP_MODE_SV57,
 } from "./constants";
 import { adUpdate, mxr, pbmte, quirksQemu, rootBase, satpMode, sum, svnapot, svpbmt, xlen32 } from "./state";
-import { pmpAllows, pmpPerm } from "./pmp";
+import { pmpAllows, pmpOpenBelow56, pmpPerm } from "./pmp";
+import { sv39Common } from "./sv39";
 import { PMP_R, PMP_W } from "./constants";
 import { accessFault, pageFault } from "./fault";
 import { META_GLOBAL } from "../../constants/tlb";
@@ -42,12 +43,24 @@ export function setRvTracing(on: bool): void { rvTracing = on; }
  * Returns 0, or TRANSLATE_FAULT with the fault record filled.
  */
 export function rvWalk(va: u64, acc: u32, update: bool): i32 {
-  if (!rvTracing) return walkRv<FastBased>(va, acc, update);
+  if (!rvTracing) {
+    // Sv39 with PMP open (none, or a catch-all): the common walk first (sv39.ts), the full rules when it declines.
+    if (satpMode == SATP_MODE_SV39 && pmpOpenBelow56 && sv39Common(va, acc)) return 0;
+    return walkRv<FastBased>(va, acc, update);
+  }
   clearSteps();
   return walkRv<TracedBased>(va, acc, update);
 }
 
-@inline function leafMeta(pte: u64, global: bool): u32 {
+/** A successful walk's result (sv39.ts's common walk ends here too). */
+@inline export function setRvWalkResult(pa: u64, meta: u32, shift: u32): void {
+  rvWalkPa = pa;
+  rvWalkMeta = meta;
+  rvWalkShift = shift;
+}
+
+/** A leaf's raw rights as the TLBs keep them (RV_META_*, META_GLOBAL). */
+@inline export function leafMeta(pte: u64, global: bool): u32 {
   let m: u32 = 0;
   if (pte & PTE_R) m |= RV_META_R;
   if (pte & PTE_W) m |= RV_META_W;
@@ -186,8 +199,6 @@ function walkRv<T>(va0: u64, acc: u32, update: bool): i32 {
 function finish(va: u64, acc: u32, pa: u64, shift: u32, meta: u32, level: u32): i32 {
   if (!inRam(pa, 1)) return accessFault(va, acc, pa, level);
   if (!pmpAllows(pa, 1, pmpPerm(acc & ACC_KIND_MASK))) return accessFault(va, acc, pa, level);
-  rvWalkPa = pa;
-  rvWalkMeta = meta;
-  rvWalkShift = shift;
+  setRvWalkResult(pa, meta, shift);
   return 0;
 }
