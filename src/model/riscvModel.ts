@@ -309,14 +309,20 @@ export class RiscvModel {
   }
 
   /**
-   * The address PMP compares for a page-table access. QEMU 7.2's PMP takes an XLEN-bit
-   * address (pmp_hart_has_privs(env, target_ulong addr, ...); QEMU moved to hwaddr only in
-   * January 2024, "target/riscv/pmp: Use hwaddr instead of target_ulong for RV32"), so on
-   * RV32 a table above 4 GiB is checked at its address mod 4 GiB, then read at its full
-   * address: the sv32 vectors' tables at 0x1_8f0xxxxx meet the no-access region at
-   * 0x8f000000 (an access fault QEMU and the spec share); a table whose low 32 bits PMP
-   * allows is a bus error, a page fault under pte_bus_error_is_page_fault. Not in the
-   * README's list (no vector tells the two apart); from QEMU's types.
+   * The address PMP compares for a page-table access. QEMU 7.2 walks Sv32 with 34-bit
+   * addresses (target/riscv/cpu_helper.c, get_physical_address: `hwaddr ppn`, `base = ppn
+   * << PGSHIFT`, `pte_addr = base + idx * ptesize`, read by address_space_ldl(cs->as,
+   * pte_addr, ...)), but its PMP takes an XLEN-bit address: get_physical_address_pmp(env,
+   * &pmp_prot, NULL, pte_addr, ...) calls pmp_hart_has_privs(env, target_ulong addr, ...)
+   * (target/riscv/pmp.c; hwaddr only since QEMU 9.0, "target/riscv/pmp: Use hwaddr instead
+   * of target_ulong for RV32"). So on RV32 a table at or above 4 GiB is checked at its
+   * address mod 4 GiB, then read at its full address: where PMP allows the low alias, the
+   * read meets no memory, a page fault under pte_bus_error_is_page_fault; where it refuses,
+   * an access fault (the sv32 vectors' tables at 0x1_8f0xxxxx meet the no-access region at
+   * 0x8f000000). Not in the README's list (no vector tells the two apart); from QEMU's
+   * types. QEMU 7.2 also decodes the PMP ranges in 32 bits (pmp_addr_t sa/ea target_ulong):
+   * entries reaching 4 GiB or more wrap there; neither this model nor the core follows that
+   * (no vector and no test uses such an entry).
    */
   private pmpAddr(pa: bigint): bigint {
     return this.quirks === 'qemu' && this.xlen === 32 ? pa & 0xffffffffn : pa;
