@@ -147,6 +147,11 @@ export class RiscvModel {
 
   private ctl: RiscvControl = { satp: 0n, sum: false, mxr: false, menvcfg: 0n };
   private modeName: RiscvMode = 'bare';
+  /**
+   * The PTEs the last walk read, root first (level, address, value as read): what a cache
+   * may keep of it, pointers included (the SFENCE property's oracle, riscvTlbModel.ts).
+   */
+  lastPath: { level: number; addr: bigint; pte: bigint }[] = [];
 
   constructor(mem: PhysMemory, opts: RiscvModelOptions = {}) {
     this.mem = mem;
@@ -223,7 +228,23 @@ export class RiscvModel {
     return this.walk(va, access, priv, size, SCHEMES[this.modeName]);
   }
 
-  private walk(va: bigint, access: RiscvAccess, priv: 'U' | 'S', size: number, s: Scheme): RiscvResult {
+  /**
+   * Translate as a walk that took the pointer at level `start.level + 1` from a cache: it
+   * starts at level `start.level` in table `start.table`, `start.global` telling whether a
+   * pointer above had G. What a hart with a non-leaf (walk) cache may do (§10).
+   */
+  translateFrom(va: bigint, access: RiscvAccess, priv: 'U' | 'S', start: { level: number; table: bigint; global: boolean }): RiscvResult {
+    if (this.modeName === 'bare') throw new RangeError('translateFrom: satp is Bare');
+    const s = SCHEMES[this.modeName];
+    if (!Number.isInteger(start.level) || start.level < 0 || start.level >= s.levels - 1) {
+      throw new RangeError(`translateFrom: level ${start.level} is not below ${this.modeName}'s root level ${s.levels - 1}`);
+    }
+    return this.walk(va, access, priv, 1, s, start);
+  }
+
+  private walk(va: bigint, access: RiscvAccess, priv: 'U' | 'S', size: number, s: Scheme,
+    start?: { level: number; table: bigint; global: boolean }): RiscvResult {
+    this.lastPath = [];
     const qemu = this.quirks === 'qemu';
     const rv64 = this.xlen === 64;
     // §3.1: VA bits above the scheme's width equal its top bit (Sv39+), else a page fault, no PTE read.
@@ -233,9 +254,9 @@ export class RiscvModel {
     }
     const pbmte = (this.ctl.menvcfg & MENVCFG_PBMTE) !== 0n;
     const adue = (this.ctl.menvcfg & MENVCFG_ADUE) !== 0n;
-    let a = this.root;
-    let global = false;
-    for (let i = s.levels - 1; i >= 0; i--) {
+    let a = start?.table ?? this.root;
+    let global = start?.global ?? false;
+    for (let i = start?.level ?? s.levels - 1; i >= 0; i--) {
       const vpn = (va >> BigInt(12 + i * s.vpnBits)) & ((1n << BigInt(s.vpnBits)) - 1n);
       const pteAddr = a + vpn * BigInt(s.pteSize);
       // The PTE read: PMP (as S-mode) and PMA, before the PTE is looked at (§4.2).
@@ -247,6 +268,7 @@ export class RiscvModel {
         return this.fault(qemu ? 'page_fault' : 'access_fault', access, va, 'pte_read_pma_pmp', i);
       }
       const pte = this.mem.load(pteAddr, s.pteSize);
+      this.lastPath.push({ level: i, addr: pteAddr, pte });
       const pf = (rule: RiscvRule) => this.fault('page_fault', access, va, rule, i);
 
       if (!(pte & V)) return pf('v0');

@@ -21,9 +21,20 @@
 // also lets speculative walks fill a cache). The core does not walk speculatively, so a
 // translation it returns that no access ever walked is a bug this oracle catches.
 //
-// Only leaf changes are modelled. After a pointer changes, the spec wants SFENCE.VMA with
-// rs1 = x0 before relying on it; what a cache with walk (non-leaf) entries may serve in
-// between is not expressed here, so a test changes pointers only right before such a fence.
+// Pointers (non-leaf PTEs) may be cached too (walk entries): one per pointer a walk read,
+// tagged with the walk's ASID, or global when G is set in it or in a pointer above it, and
+// covering the VAs that pointer maps. SFENCE.VMA with rs1 = x0 drops them in its scope
+// (x0, x0: all; x0, asid: the non-global ones of that ASID); rs1 != x0 orders only the
+// leaf of that VA, so walk entries survive it (the spec's "modifying a non-leaf PTE needs
+// rs1 = x0"). A hart may start a walk from any walk entry that matches the VA and ASID and
+// read the levels below from memory as it is now: walkCandidates() gives those entries,
+// RiscvModel.translateFrom() the walk. A fresh walk, a leaf entry's outcome and such a
+// walk are each a right answer.
+//
+// A walk that faults caches nothing here, though the spec lets a cache keep even a V = 0
+// PTE: the core caches no fault, and a stale fault after an invalid-to-valid change without
+// a fence is not accepted by this oracle. That, and "only walks that happened", are the two
+// places it is stricter than the spec.
 
 import { causeOf, leafRights, type RiscvAccess, type RiscvOk } from './riscvModel.js';
 
@@ -40,13 +51,52 @@ export interface CachedTranslation {
   leaf: bigint;
 }
 
+/** One cached pointer (non-leaf PTE): the walk may resume at `level` in `table`. */
+export interface CachedPointer {
+  asid: number;
+  /** G in this pointer or in one above it. */
+  global: boolean;
+  /** Level of the table the pointer leads to (the pointer itself is at level + 1). */
+  level: number;
+  /** VA of the first byte the pointer maps and log2 of the size it maps. */
+  vaBase: bigint;
+  shift: number;
+  table: bigint;
+}
+
 /** What an access gets from one cached translation. */
 export type CachedOutcome = { ok: true; pa: bigint } | { ok: false; fault: 'page_fault'; cause: number };
 
 export class RiscvTlbModel {
   protected entries: CachedTranslation[] = [];
+  protected pointers: CachedPointer[] = [];
 
   get size(): number { return this.entries.length; }
+  get pointerCount(): number { return this.pointers.length; }
+
+  /**
+   * The pointers of a successful walk of `va` in address space `asid` (RiscvModel.lastPath:
+   * every PTE it read, root first, the leaf last), `vpnBits` index bits per level.
+   */
+  fillPointers(va: bigint, path: readonly { level: number; pte: bigint }[], asid: number, vpnBits: number): void {
+    let global = false;
+    for (const step of path.slice(0, -1)) {
+      if ((step.pte & 0xfn) !== 1n) throw new Error(`fillPointers: PTE 0x${step.pte.toString(16)} at level ${step.level} is no pointer`);
+      if (step.pte & 0x20n) global = true;
+      const shift = 12 + vpnBits * step.level;
+      const e: CachedPointer = {
+        asid, global, level: step.level - 1, vaBase: (va >> BigInt(shift)) << BigInt(shift), shift,
+        table: ((step.pte >> 10n) & ((1n << 44n) - 1n)) << 12n,
+      };
+      if (!this.pointers.some((x) => x.asid === e.asid && x.global === e.global && x.level === e.level
+        && x.vaBase === e.vaBase && x.table === e.table)) this.pointers.push(e);
+    }
+  }
+
+  /** The cached pointers a walk of `va` in address space `asid` may start from. */
+  walkCandidates(va: bigint, asid: number): CachedPointer[] {
+    return this.pointers.filter((e) => (e.global || e.asid === asid) && va >> BigInt(e.shift) === e.vaBase >> BigInt(e.shift));
+  }
 
   /** A successful walk of `va` (result `r` of RiscvModel.translate) in address space `asid`. */
   fill(va: bigint, r: RiscvOk, asid: number): void {
@@ -62,6 +112,13 @@ export class RiscvTlbModel {
   /** SFENCE.VMA: `vaddr` undefined is rs1 = x0, `asid` undefined is rs2 = x0. */
   sfenceVma(vaddr?: bigint, asid?: number): void {
     this.entries = this.entries.filter((e) => !this.drops(e, vaddr, asid));
+    this.pointers = this.pointers.filter((e) => !this.dropsPointer(e, vaddr, asid));
+  }
+
+  /** Whether SFENCE.VMA vaddr, asid drops pointer `e`: only with rs1 = x0, in the ASID's scope. */
+  protected dropsPointer(e: CachedPointer, vaddr: bigint | undefined, asid: number | undefined): boolean {
+    if (vaddr !== undefined) return false;
+    return asid === undefined || (!e.global && e.asid === asid);
   }
 
   /** Whether SFENCE.VMA vaddr, asid drops `e` (the scope table above). */
