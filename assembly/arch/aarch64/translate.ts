@@ -25,7 +25,7 @@ import { count, countTotal } from "../../counters";
 import { failBadAccess } from "../../fault";
 import { isAccess } from "../../access";
 import { inRam } from "../../ram";
-import { fastEntryAddr, fastInstall, fastMarkLarge } from "../../tlb/fast";
+import { fastEntryAddr, fastFlushPage, fastInstall, fastMarkLarge } from "../../tlb/fast";
 import {
   ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_1G, CLASS_2M, CLASS_4K, CLASS_4M, META_CLASS_SHIFT, ONLY_ASID,
   archFlushPage, archInsert, archLookup, archTouch, classShift, frameAddr, metaAddr,
@@ -34,7 +34,7 @@ import { TLB_KIND_ARCH, TLB_KIND_FAST, addFastLookups, tlbKind } from "../../tra
 import { asid, e0pd0, e0pd1, tbiData0, tbiData1, tbiFetch0, tbiFetch1 } from "./state";
 import { a64Abort } from "./fault";
 import { A64_LEVEL_NONE, FSC_EXTERNAL, FSC_TRANSLATION } from "./constants";
-import { a64Far, a64RightsOk, a64Walk, a64WalkMeta, a64WalkPa, a64WalkShift, asEl0 } from "./walk";
+import { a64Far, a64RightsOk, a64Walk, a64WalkDirtied, a64WalkMeta, a64WalkPa, a64WalkShift, asEl0 } from "./walk";
 
 const FAULT: i64 = -1;
 
@@ -90,6 +90,10 @@ export function a64FastSlow(va: u64, acc: u32): i64 {
 /** Install the 4 KiB piece for every kind of this context that the rights allow (a write only once AP[2] = 0). */
 function a64FastFill(key: u64, acc: u32): void {
   const meta = a64WalkMeta;
+  // The walk made the page dirty (writable): under WXN, or EL0-writable implying PXN, a
+  // fetch that an earlier fill allowed while it was clean is refused now, so the page's
+  // entries in every context go first (found by the AArch64 walk property).
+  if (a64WalkDirtied) fastFlushPage(key);
   if (a64WalkShift > 12) fastMarkLarge();
   const page = key & ~(<u64>0xfff);
   const framePa = a64WalkPa & ~(<u64>0xfff);

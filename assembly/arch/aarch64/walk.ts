@@ -33,6 +33,8 @@ export let a64WalkPa: u64 = 0;
 export let a64WalkMeta: u32 = 0;
 export let a64WalkShift: u32 = 12;
 export let a64WalkLevel: u32 = 3;
+/** The last successful walk made its leaf dirty (AP[2] cleared by TCR.HD): rights other contexts cached may have changed. */
+export let a64WalkDirtied: bool = false;
 
 export let a64Tracing: bool = false;
 export function setA64Tracing(on: bool): void { a64Tracing = on; }
@@ -154,6 +156,7 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
     if (!a64RightsOk(meta, acc)) return fail(v, acc, FSC_PERMISSION, level, reads);
     addTotal(TOT_ENTRY_READS, reads);
     if (update && nd != desc) storeEntry64<T>(ea, nd);
+    a64WalkDirtied = update && ((nd ^ desc) & DESC_AP2) != 0;
     const pa = oa | (v & ((<u64>1 << shift) - 1));
     if (!inside<T>(pa, 1)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
     a64WalkPa = pa;
