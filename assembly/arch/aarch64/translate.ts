@@ -28,7 +28,7 @@ import { inRam } from "../../ram";
 import { fastEntryAddr, fastFlushPage, fastInstall, fastMarkLarge } from "../../tlb/fast";
 import {
   ARCH_DTLB, ARCH_ITLB, ARCH_STLB, CLASS_1G, CLASS_2M, CLASS_4K, CLASS_4M, META_CLASS_SHIFT, ONLY_ASID,
-  archFlushPage, archInsert, archLookup, archTouch, classShift, frameAddr, metaAddr,
+  archFlushPage, archFlushWhere, archInsert, archLookup, archTouch, classShift, frameAddr, metaAddr,
 } from "../../tlb/arch";
 import { TLB_KIND_ARCH, TLB_KIND_FAST, addFastLookups, tlbKind } from "../../translate";
 import { asid, e0pd0, e0pd1, tbiData0, tbiData1, tbiFetch0, tbiFetch1 } from "./state";
@@ -92,7 +92,8 @@ function a64FastFill(key: u64, acc: u32): void {
   const meta = a64WalkMeta;
   // The walk made the page dirty (writable): under WXN, or EL0-writable implying PXN, a
   // fetch that an earlier fill allowed while it was clean is refused now, so the page's
-  // entries in every context go first (found by the AArch64 walk property).
+  // entries in every context go first (found by the AArch64 walk property). A page larger
+  // than 4 KiB has marked the fast TLB large, and then this flushes it whole.
   if (a64WalkDirtied) fastFlushPage(key);
   if (a64WalkShift > 12) fastMarkLarge();
   const page = key & ~(<u64>0xfff);
@@ -180,7 +181,13 @@ function a64WalkAndFill(va: u64, key: u64, acc: u32, block: u32, stlbMiss: bool)
   }
   const cls = classFor(a64WalkShift);
   const cshift = <u32>classShift(cls);
-  if (cshift != a64WalkShift) a64SplitInstalled = true;
+  if (cshift != a64WalkShift) {
+    a64SplitInstalled = true;
+    // The walk made a leaf larger than its pieces dirty: its other pieces still hold the
+    // clean rights (a fetch WXN or EL0-writable-implies-PXN now refuses), so they go, as a
+    // TLBI VAE1 of a split page does (this ASID's entries and the global ones).
+    if (a64WalkDirtied) archFlushWhere(ONLY_ASID, asid);
+  }
   const frame = a64WalkPa & ~((<u64>1 << cshift) - 1);
   const meta = a64WalkMeta | (asid & 0xffff);
   archInsert(ARCH_STLB, key, cls, frame, meta);

@@ -9,18 +9,18 @@ import { AArch64Machine } from "../../../src/arch/aarch64/machine.js";
 import { A64PageTableBuilder } from "../../../src/arch/aarch64/pageTable.js";
 
 const RAM = 0x40000000;
-const VA = 0x12345000n;
+const VA = 0x12348000n;                  // 16 KiB aligned
 const PA = RAM + 0x400000;
 const HA = 1n << 39n, HD = 1n << 40n;
 // A permission fault at level 3 on an instruction fetch at EL1: EC 0x21 (instruction abort,
 // same EL), IL = 1, IFSC 0x0c + 3: ESR = 0x21 << 26 | 1 << 25 | 0x0f = 0x8600000f.
 const FETCH_PERMISSION_L3 = { kind: "permission", level: 3, fsc: 0x0f, esr: 0x8600000f };
 
-async function setup(kind: "arch" | "fast" | "none", ap: number, wxn: boolean) {
-  const m = await AArch64Machine.create({ arch: "aarch64", ramBytes: 16 << 20, tlb: { kind } });
-  const t = new A64PageTableBuilder(m);
-  t.map(VA, PA, 4096, { ap, dbm: true });
-  m.setControl({ tcr: AArch64Machine.tcrFor("4k", 48) | HA | HD, ttbr0: t.ttbr(), sctlrWxn: wxn });
+async function setup(kind: "arch" | "fast" | "none", ap: number, wxn: boolean, granule: "4k" | "16k" = "4k") {
+  const m = await AArch64Machine.create({ arch: "aarch64", ramBytes: 16 << 20, granule, tlb: { kind } });
+  const t = new A64PageTableBuilder(m, { granule });
+  t.map(VA, PA, granule === "4k" ? 4096 : 16384, { ap, dbm: true });
+  m.setControl({ tcr: AArch64Machine.tcrFor(granule, 48) | HA | HD, ttbr0: t.ttbr(), sctlrWxn: wxn });
   return { m, leaf: t.descriptorAddress(VA, 3) };
 }
 
@@ -48,6 +48,19 @@ describe("AArch64: rights after the hardware dirty update", () => {
       expect(m.translate(VA, "write", 1)).toEqual({ ok: true, pa: PA });
       expect(m.translate(VA, "fetch", 1)).toMatchObject({ ok: false, fault: FETCH_PERMISSION_L3 });
       expect(m.translate(VA, "fetch", 0)).toEqual({ ok: true, pa: PA });
+    });
+    it(`${kind} TLB: a 16 KiB page made dirty through one 4 KiB piece is dirty in all of them`, async () => {
+      // AP[2:1] = 11 with DBM, WXN: EL0 reads and fetches the first 4 KiB (the TLBs keep 16 KiB
+      // pages as 4 KiB pieces); a store at +0x1000 makes the whole page read/write at EL0,
+      // so an EL0 fetch at +0 is now execute-never: EC 0x20 (instruction abort from EL0),
+      // ESR = 0x20 << 26 | 1 << 25 | 0x0f = 0x8200000f; an EL1 fetch too (EL0-writable).
+      const { m } = await setup(kind, 3, true, "16k");
+      expect(m.translate(VA, "read", 0)).toEqual({ ok: true, pa: PA });
+      expect(m.translate(VA, "fetch", 0)).toEqual({ ok: true, pa: PA });
+      expect(m.translate(VA + 0x1000n, "write", 1)).toEqual({ ok: true, pa: PA + 0x1000 });
+      expect(m.translate(VA, "fetch", 0)).toMatchObject({ ok: false, fault: { kind: "permission", level: 3, fsc: 0x0f, esr: 0x8200000f } });
+      expect(m.translate(VA, "fetch", 1)).toMatchObject({ ok: false, fault: FETCH_PERMISSION_L3 });
+      expect(m.translate(VA, "read", 0)).toEqual({ ok: true, pa: PA });
     });
   }
 });
