@@ -10,12 +10,13 @@
 //   npm run bench -- native
 //   BENCH_ROUNDS=5 BENCH_TIME_MS=200 BENCH_FORK_MIB=256 BENCH_FAULT_PAGES=8192
 //   (a page fault costs Linux ~10 µs on this VM: 8192 faults per round keep the fault rows short)
-//   NATIVE_SECTIONS=translate,riscv,kernel,replay   CC=gcc   BENCH_CLI=dist/cli.js   NATIVE_KEEP=1
+//   NATIVE_SECTIONS=translate,riscv,aarch64,kernel,replay   CC=gcc   BENCH_CLI=dist/cli.js   NATIVE_KEEP=1
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Machine } from "../src/machine.js";
+import { aarch64Rows } from "./native/aarch64.js";
 import { buildNative, type NativeBuild } from "./native/cc.js";
 import { kernelRows } from "./native/kernel.js";
 import { replayRows } from "./native/replay.js";
@@ -35,7 +36,7 @@ const ROUNDS = env("BENCH_ROUNDS", 5);
 const timing = { timeMs: env("BENCH_TIME_MS", 200), warmupMs: 100, minPasses: 16 };
 const FORK_MIB = env("BENCH_FORK_MIB", 256);
 const FAULT_PAGES = env("BENCH_FAULT_PAGES", 8192);
-const SECTIONS = (process.env.NATIVE_SECTIONS || "translate,riscv,kernel,replay").split(",").map((s) => s.trim());
+const SECTIONS = (process.env.NATIVE_SECTIONS || "translate,riscv,aarch64,kernel,replay").split(",").map((s) => s.trim());
 /** The repository root: the bundle runs from build/bench/. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -82,6 +83,9 @@ try {
   });
   await section("riscv", async () => {
     rows.push(...await riscvRows({ rounds: ROUNDS, timing, build, dir, log }));
+  });
+  await section("aarch64", async () => {
+    rows.push(...await aarch64Rows({ rounds: ROUNDS, timing, build, dir, log }));
   });
   await section("kernel", async () => {
     if (!build) return;
