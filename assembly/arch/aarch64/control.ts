@@ -11,6 +11,7 @@ import { TRANSLATE_FAULT } from "../../constants/fault";
 import { setAc } from "../x86/state";
 import { pan, setFeatures, setFlags, setRegisters, tcr, ttbr0, ttbr1, uao, wxn } from "./state";
 import { clearA64Split, a64SplitInstalled } from "./translate";
+import { rebuildA64Rights } from "./walk";
 
 // TLBI operations (the EL1&0 regime; the IS forms are the same on one PE).
 export const TLBI_VMALLE1: u32 = 0;
@@ -35,6 +36,7 @@ export function a64Configure(paRange: u32, features: u32): i32 {
   setAc(true);
   rebuildSlotTable();
   setRegisters(0, 0, 0, false, false, false);
+  rebuildA64Rights();
   a64FlushAll();
   return 0;
 }
@@ -50,9 +52,11 @@ export function a64FlushAll(): void {
 export function a64SetControl(t: u64, b0: u64, b1: u64, w: bool, p: bool, u: bool): void {
   if (t != tcr || b0 != ttbr0 || b1 != ttbr1) {
     setRegisters(t, b0, b1, w, p, u);
+    rebuildA64Rights();
     fastFlushAll();
   } else if (w != wxn || p != pan || u != uao) {
     setFlags(w, p, u);
+    rebuildA64Rights();
     fastFlushAll();
   }
 }

@@ -41,6 +41,12 @@ export let e0pd0: bool = false, e0pd1: bool = false;
 export let hpd0: bool = false, hpd1: bool = false;
 export let base0: u64 = 0, base1: u64 = 0;
 export let baseBad0: bool = false, baseBad1: bool = false;
+/**
+ * The range takes walk.ts's unrolled 4K walk from level 0: 4K granule, 48-bit VAs, and none
+ * of the faults decided before the first read can happen (TxSZ valid, EPDn and E0PDn clear,
+ * the TTBR's base within the output size).
+ */
+export let direct0: bool = false, direct1: bool = false;
 
 export function setFeatures(pa: u32, features: u32): void {
   paRange = pa;
@@ -111,11 +117,14 @@ function decodeRange(r: u32): void {
   const tbi = bit(t, TCR_TBI0_SHIFT + r), tbid = bit(t, TCR_TBID0_SHIFT + r);
   const epd = bit(t, r == 0 ? TCR_EPD0_SHIFT : TCR_EPD1_SHIFT);
   const e0pd = bit(t, TCR_E0PD0_SHIFT + r), hpd = bit(t, TCR_HPD0_SHIFT + r);
+  const direct = g == A64_GRANULE_4K && inBits == 48 && ok && !epd && !e0pd && !baseBad;
   if (r == 0) {
     gran0 = g; stride0 = s; inBits0 = inBits; start0 = start; outBits0 = out; ok0 = ok;
     tbiData0 = tbi; tbiFetch0 = tbi && !tbid; epd0 = epd; e0pd0 = e0pd; hpd0 = hpd; base0 = base; baseBad0 = baseBad;
+    direct0 = direct;
   } else {
     gran1 = g; stride1 = s; inBits1 = inBits; start1 = start; outBits1 = out; ok1 = ok;
     tbiData1 = tbi; tbiFetch1 = tbi && !tbid; epd1 = epd; e0pd1 = e0pd; hpd1 = hpd; base1 = base; baseBad1 = baseBad;
+    direct1 = direct;
   }
 }

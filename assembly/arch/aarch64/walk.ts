@@ -22,7 +22,7 @@ import {
   FSC_EXTERNAL_WALK, FSC_PERMISSION, FSC_TRANSLATION,
 } from "./constants";
 import {
-  base0, base1, baseBad0, baseBad1, e0pd0, e0pd1, epd0, epd1, gran0, gran1, ha, hd, hpd0, hpd1, inBits0, inBits1,
+  base0, base1, baseBad0, baseBad1, direct0, direct1, e0pd0, e0pd1, epd0, epd1, gran0, gran1, ha, hd, hpd0, hpd1, inBits0, inBits1,
   ok0, ok1, outBits0, outBits1, pan, paRange, quirksQemu, start0, start1, stride0, stride1, tbiData0, tbiData1,
   tbiFetch0, tbiFetch1, uao, wxn,
 } from "./state";
@@ -59,9 +59,12 @@ export function a64Walk(va: u64, acc: u32, update: bool): i32 {
  * AArch64.S1DirectBasePermissions on folded raw bits (the walk's and the TLB's): AP[2:1]
  * give EL1 RW/RO and EL0 none/RW/RO; EL0-writable memory is never EL1-executable; PAN
  * (EL1 data accesses, LDTR/STTR under UAO included) removes EL1 access to EL0-readable or
- * -writable memory; WXN makes writable memory execute-never.
+ * -writable memory; WXN makes writable memory execute-never. Decided here once per
+ * (access, AP[2:1], PXN, UXN) when PAN, UAO or WXN change (rebuildA64Rights); the walk
+ * and the TLBs read the table (a64RightsOk), so a random mix of accesses costs no
+ * mispredicted branches.
  */
-@inline export function a64RightsOk(meta: u32, acc: u32): bool {
+function decideRights(meta: u32, acc: u32): bool {
   const kind = acc & ACC_KIND_MASK;
   const ap1 = (meta & A64_META_AP1) != 0, ap2 = (meta & A64_META_AP2) != 0;
   const uw = ap1 && !ap2;
@@ -74,6 +77,36 @@ export function a64Walk(va: u64, acc: u32, update: bool): i32 {
   return kind == ACC_WRITE ? !ap2 : true;
 }
 
+// The table: bit 16 × (acc & 15) + (meta's AP1, AP2, PXN, UXN as 4 bits), four accesses a word.
+const RIGHTS_SHIFT: u32 = 16;
+if (A64_META_AP1 != 1 << RIGHTS_SHIFT || A64_META_AP2 != 2 << RIGHTS_SHIFT || A64_META_PXN != 4 << RIGHTS_SHIFT ||
+    A64_META_UXN != 8 << RIGHTS_SHIFT) {
+  ERROR("A64_META_AP1, AP2, PXN, UXN are not bits 16-19 (the rights table's index)");
+}
+let rights0: u64 = 0, rights1: u64 = 0, rights2: u64 = 0, rights3: u64 = 0;
+
+/** Recompute the rights table from PAN, UAO and WXN (state.ts calls it on every change of them). */
+export function rebuildA64Rights(): void {
+  let w0: u64 = 0, w1: u64 = 0, w2: u64 = 0, w3: u64 = 0;
+  for (let acc: u32 = 0; acc < 16; acc++) {
+    let bits: u64 = 0;
+    for (let combo: u32 = 0; combo < 16; combo++) {
+      if (decideRights(combo << RIGHTS_SHIFT, acc)) bits |= <u64>1 << combo;
+    }
+    const b = bits << ((acc & 3) << 4);
+    const w = acc >> 2;
+    if (w == 0) w0 |= b; else if (w == 1) w1 |= b; else if (w == 2) w2 |= b; else w3 |= b;
+  }
+  rights0 = w0; rights1 = w1; rights2 = w2; rights3 = w3;
+}
+
+/** May `acc` use memory with the folded rights `meta` under the current PAN, UAO and WXN? */
+@inline export function a64RightsOk(meta: u32, acc: u32): bool {
+  const w = (acc >> 2) & 3;
+  const word = w == 0 ? rights0 : w == 1 ? rights1 : w == 2 ? rights2 : rights3;
+  return ((word >> (((acc & 3) << 4) | ((meta >> RIGHTS_SHIFT) & 15))) & 1) != 0;
+}
+
 /** FAR for an abort of `acc` at `va`: a fetch's branch target after AArch64.BranchAddr (TBI for instructions: bits 63:56 copy bit 55). */
 export function a64Far(va: u64, acc: u32): u64 {
   if ((acc & ACC_KIND_MASK) != ACC_FETCH) return va;
@@ -83,6 +116,11 @@ export function a64Far(va: u64, acc: u32): u64 {
 }
 
 function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
+  // The unrolled 4K walk where the range allows it (state.ts direct0/1); bits 63:48 all
+  // equal to VA[55] make TBI and the fetch's BranchAddr leave the VA unchanged.
+  const top = va >> 48;
+  if (top == 0 && direct0) return a64Walk4k<T>(va, acc, update, base0, <u64>outBits0, hpd0);
+  if (top == 0xffff && direct1) return a64Walk4k<T>(va, acc, update, base1, <u64>outBits1, hpd1);
   const kind = acc & ACC_KIND_MASK;
   const fetch = kind == ACC_FETCH;
   const hi = (va >> 55) & 1;
@@ -139,33 +177,107 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
       level++;
       continue;
     }
-    // Block or page. Arm checks the output address desc<47:shift>; QEMU the whole field.
-    const oa = addr & ~((<u64>1 << shift) - 1);
-    if (((quirksQemu ? addr : oa) >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
-    if ((desc & DESC_AF) == 0 && !ha) return fail(v, acc, FSC_ACCESS_FLAG, level, reads);
-    let nd = desc;
-    if (ha) nd |= DESC_AF;
-    if (hd && kind == ACC_WRITE && (desc & DESC_DBM) != 0) nd &= ~DESC_AP2;
-    // Fold the table attributes in: APTable[0] clears AP[1], APTable[1] sets AP[2].
-    let meta: u32 = (nd & DESC_NG) == 0 ? META_GLOBAL : 0;
-    if ((nd & DESC_AP1) != 0 && (tables & DESC_AP_TABLE0) == 0) meta |= A64_META_AP1;
-    if ((nd & DESC_AP2) != 0 || (tables & DESC_AP_TABLE1) != 0) meta |= A64_META_AP2;
-    if (((nd & DESC_PXN) | (tables & DESC_PXN_TABLE)) != 0) meta |= A64_META_PXN;
-    if (((nd & DESC_UXN) | (tables & DESC_UXN_TABLE)) != 0) meta |= A64_META_UXN;
-    if ((nd & DESC_DBM) != 0 && (tables & DESC_AP_TABLE1) == 0) meta |= A64_META_DBM;
-    if (!a64RightsOk(meta, acc)) return fail(v, acc, FSC_PERMISSION, level, reads);
-    addTotal(TOT_ENTRY_READS, reads);
-    if (update && nd != desc) storeEntry64<T>(ea, nd);
-    a64WalkDirtied = update && ((nd ^ desc) & DESC_AP2) != 0;
-    const pa = oa | (v & ((<u64>1 << shift) - 1));
-    if (!inside<T>(pa, 1)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
-    a64WalkPa = pa;
-    a64WalkMeta = meta;
-    a64WalkShift = <u32>shift;
-    a64WalkLevel = level;
-    return 0;
+    return a64Leaf<T>(v, acc, update, ea, desc, addr, shift, level, out, tables, reads);
   }
   return 0;
+}
+
+/** Bit `mask` (one bit) of `v` as 0 or 1. */
+@inline function bitOf(v: u64, mask: u64): u32 { return <u32>(v >> ctz<u64>(mask)) & 1; }
+
+/**
+ * A block or page descriptor at `level` (2^shift bytes; `addr` its output-address field):
+ * the output address size, the Access flag, AF / dirty write-back, the table attributes
+ * folded in and the permissions; then the PA inside RAM. One body for the generic loop and
+ * the unrolled 4K walk.
+ */
+@inline function a64Leaf<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, addr: u64, shift: u64, level: u32,
+                            out: u64, tables: u64, reads: u32): i32 {
+  // Arm checks the output address desc<47:shift>; QEMU the whole field.
+  const oa = addr & ~((<u64>1 << shift) - 1);
+  if (((quirksQemu ? addr : oa) >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
+  if ((desc & DESC_AF) == 0 && !ha) return fail(v, acc, FSC_ACCESS_FLAG, level, reads);
+  let nd = desc;
+  if (ha) nd |= DESC_AF;
+  if (hd && (acc & ACC_KIND_MASK) == ACC_WRITE && (desc & DESC_DBM) != 0) nd &= ~DESC_AP2;
+  // Fold the table attributes in: APTable[0] clears AP[1], APTable[1] sets AP[2] (and so
+  // leaves no DBM); PXNTable and UXNTable add to PXN and UXN. Bit arithmetic, no branches.
+  const meta: u32 = (bitOf(~nd, DESC_NG) << ctz<u32>(META_GLOBAL))
+    | ((bitOf(nd, DESC_AP1) & ~bitOf(tables, DESC_AP_TABLE0)) << ctz<u32>(A64_META_AP1))
+    | ((bitOf(nd, DESC_AP2) | bitOf(tables, DESC_AP_TABLE1)) << ctz<u32>(A64_META_AP2))
+    | ((bitOf(nd, DESC_PXN) | bitOf(tables, DESC_PXN_TABLE)) << ctz<u32>(A64_META_PXN))
+    | ((bitOf(nd, DESC_UXN) | bitOf(tables, DESC_UXN_TABLE)) << ctz<u32>(A64_META_UXN))
+    | ((bitOf(nd, DESC_DBM) & ~bitOf(tables, DESC_AP_TABLE1)) << ctz<u32>(A64_META_DBM));
+  if (!a64RightsOk(meta, acc)) return fail(v, acc, FSC_PERMISSION, level, reads);
+  addTotal(TOT_ENTRY_READS, reads);
+  if (update && nd != desc) storeEntry64<T>(ea, nd);
+  a64WalkDirtied = update && ((nd ^ desc) & DESC_AP2) != 0;
+  const pa = oa | (v & ((<u64>1 << shift) - 1));
+  if (!inside<T>(pa, 1)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
+  a64WalkPa = pa;
+  a64WalkMeta = meta;
+  a64WalkShift = <u32>shift;
+  a64WalkLevel = level;
+  return 0;
+}
+
+// ── the 4K granule from level 0 (TxSZ = 16), unrolled ──────────────────────────────
+// The common configuration (Linux's 48-bit VAs with 4 KiB pages) gets its own walk: each
+// level's index shift and descriptor rules are constants, and the range's checks before
+// the first read (TxSZ, EPDn, E0PDn, the TTBR's size) were decided when TCR and the TTBRs
+// were written (state.ts direct0/direct1), so none is tested per access. Same checks, same
+// order and same outcomes as the loop (the conformance vectors run both).
+
+/** What a64Table4k returns when the descriptor is a table: go on to the next level (walk results are 0 or negative). */
+const NEXT: i32 = 1;
+
+/**
+ * A 4K descriptor at `level` 0-2 already read from `ea`: NEXT for a table whose address
+ * fits the output size, else the walk's result (a fault, or a block's translation).
+ */
+@inline function a64Table4k<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, out: u64, tables: u64, level: u32): i32 {
+  step<T>(level, 0, ea, desc);
+  const addr = desc & DESC_OA_MASK;
+  if ((desc & (DESC_VALID | DESC_TABLE)) != (DESC_VALID | DESC_TABLE)) {
+    if ((desc & DESC_VALID) == 0 || (level == 0 && !quirksQemu)) return fail(v, acc, FSC_TRANSLATION, level, level + 1);
+    // A block: levels 1 and 2 (level 0 only under QEMU's rule).
+    return a64Leaf<T>(v, acc, update, ea, desc, addr, <u64>(12 + 9 * (3 - level)), level, out, tables, level + 1);
+  }
+  if ((addr >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, level + 1);
+  return NEXT;
+}
+
+/** The unrolled walk: levels 0, 1 and 2 (tables or blocks), then the page. `hpd`: TCR.HPDn (table attributes ignored). */
+@inline function a64Walk4k<T>(v: u64, acc: u32, update: bool, root: u64, out: u64, hpd: bool): i32 {
+  const ea0 = root + ((v >> 36) & 0xff8);
+  if (outside8<T>(ea0)) return a64Abort(v, acc, FSC_EXTERNAL_WALK, 0, ea0);
+  const d0 = physLoad64(ea0);
+  let r = a64Table4k<T>(v, acc, update, ea0, d0, out, 0, 0);
+  if (r != NEXT) return r;
+  const t0: u64 = hpd ? 0 : d0;
+  const ea1 = (d0 & DESC_OA_MASK) + ((v >> 27) & 0xff8);
+  if (outside8<T>(ea1)) { addTotal(TOT_ENTRY_READS, 1); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 1, 1, ea1); }
+  const d1 = physLoad64(ea1);
+  r = a64Table4k<T>(v, acc, update, ea1, d1, out, t0, 1);
+  if (r != NEXT) return r;
+  const t1: u64 = hpd ? 0 : t0 | d1;
+  const ea2 = (d1 & DESC_OA_MASK) + ((v >> 18) & 0xff8);
+  if (outside8<T>(ea2)) { addTotal(TOT_ENTRY_READS, 2); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 2, 2, ea2); }
+  const d2 = physLoad64(ea2);
+  r = a64Table4k<T>(v, acc, update, ea2, d2, out, t1, 2);
+  if (r != NEXT) return r;
+  const t2: u64 = hpd ? 0 : t1 | d2;
+  return a64Page4k<T>(v, acc, update, d2 & DESC_OA_MASK, out, t2);
+}
+
+/** Level 3: a page descriptor (bits 11), else a Translation fault. */
+@inline function a64Page4k<T>(v: u64, acc: u32, update: bool, base: u64, out: u64, tables: u64): i32 {
+  const ea = base + ((v >> 9) & 0xff8);
+  if (outside8<T>(ea)) { addTotal(TOT_ENTRY_READS, 3); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 3, 3, ea); }
+  const desc = physLoad64(ea);
+  step<T>(3, 0, ea, desc);
+  if ((desc & (DESC_VALID | DESC_TABLE)) != (DESC_VALID | DESC_TABLE)) return fail(v, acc, FSC_TRANSLATION, 3, 4);
+  return a64Leaf<T>(v, acc, update, ea, desc, desc & DESC_OA_MASK, 12, 3, out, tables, 4);
 }
 
 @inline function fail(far: u64, acc: u32, fsc: u32, level: u32, reads: u32): i32 {
