@@ -14,7 +14,7 @@ import { TOT_ENTRY_READS } from "../../constants/layout";
 import { META_GLOBAL } from "../../constants/tlb";
 import { addTotal } from "../../counters";
 import { physLoad64 } from "../../ram";
-import { FastBased, TracedBased, clearSteps, inside, outside8, step, storeEntry64 } from "../../walk/steps";
+import { FastBased, TracedBased, clearSteps, outside, outside8, step, storeEntry64 } from "../../walk/steps";
 import {
   A64_GRANULE_64K, A64_LEVEL_NONE, A64_META_AP1, A64_META_AP2, A64_META_DBM, A64_META_PXN, A64_META_UXN, ACC_A64_UNPRIV,
   DESC_AF, DESC_AP1, DESC_AP2, DESC_AP_TABLE0, DESC_AP_TABLE1, DESC_DBM, DESC_NG, DESC_OA_MASK, DESC_PXN,
@@ -77,34 +77,29 @@ function decideRights(meta: u32, acc: u32): bool {
   return kind == ACC_WRITE ? !ap2 : true;
 }
 
-// The table: bit 16 × (acc & 15) + (meta's AP1, AP2, PXN, UXN as 4 bits), four accesses a word.
+// The table's column: meta's AP1, AP2, PXN and UXN as 4 bits.
 const RIGHTS_SHIFT: u32 = 16;
 if (A64_META_AP1 != 1 << RIGHTS_SHIFT || A64_META_AP2 != 2 << RIGHTS_SHIFT || A64_META_PXN != 4 << RIGHTS_SHIFT ||
     A64_META_UXN != 8 << RIGHTS_SHIFT) {
   ERROR("A64_META_AP1, AP2, PXN, UXN are not bits 16-19 (the rights table's index)");
 }
-let rights0: u64 = 0, rights1: u64 = 0, rights2: u64 = 0, rights3: u64 = 0;
+/** 16 u16 rows, one per access value (acc & 15): bit n says whether rights bits n may be used. Static data. */
+const RIGHTS_TABLE: usize = memory.data(32, 8);
 
-/** Recompute the rights table from PAN, UAO and WXN (state.ts calls it on every change of them). */
+/** Recompute the rights table from PAN, UAO and WXN (control.ts calls it on every change of them). */
 export function rebuildA64Rights(): void {
-  let w0: u64 = 0, w1: u64 = 0, w2: u64 = 0, w3: u64 = 0;
   for (let acc: u32 = 0; acc < 16; acc++) {
-    let bits: u64 = 0;
+    let bits: u32 = 0;
     for (let combo: u32 = 0; combo < 16; combo++) {
-      if (decideRights(combo << RIGHTS_SHIFT, acc)) bits |= <u64>1 << combo;
+      if (decideRights(combo << RIGHTS_SHIFT, acc)) bits |= 1 << combo;
     }
-    const b = bits << ((acc & 3) << 4);
-    const w = acc >> 2;
-    if (w == 0) w0 |= b; else if (w == 1) w1 |= b; else if (w == 2) w2 |= b; else w3 |= b;
+    store<u16>(RIGHTS_TABLE + (<usize>acc << 1), <u16>bits);
   }
-  rights0 = w0; rights1 = w1; rights2 = w2; rights3 = w3;
 }
 
-/** May `acc` use memory with the folded rights `meta` under the current PAN, UAO and WXN? */
+/** May `acc` use memory with the folded rights `meta` under the current PAN, UAO and WXN? One load, no branch. */
 @inline export function a64RightsOk(meta: u32, acc: u32): bool {
-  const w = (acc >> 2) & 3;
-  const word = w == 0 ? rights0 : w == 1 ? rights1 : w == 2 ? rights2 : rights3;
-  return ((word >> (((acc & 3) << 4) | ((meta >> RIGHTS_SHIFT) & 15))) & 1) != 0;
+  return ((<u32>load<u16>(RIGHTS_TABLE + (<usize>(acc & 15) << 1)) >> ((meta >> RIGHTS_SHIFT) & 15)) & 1) != 0;
 }
 
 /** FAR for an abort of `acc` at `va`: a fetch's branch target after AArch64.BranchAddr (TBI for instructions: bits 63:56 copy bit 55). */
@@ -119,8 +114,18 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
   // The unrolled 4K walk where the range allows it (state.ts direct0/1); bits 63:48 all
   // equal to VA[55] make TBI and the fetch's BranchAddr leave the VA unchanged.
   const top = va >> 48;
-  if (top == 0 && direct0) return a64Walk4k<T>(va, acc, update, base0, <u64>outBits0, hpd0);
-  if (top == 0xffff && direct1) return a64Walk4k<T>(va, acc, update, base1, <u64>outBits1, hpd1);
+  if (top == 0 && direct0) return walk4k<T>(va, acc, update, base0, <u64>outBits0, hpd0);
+  if (top == 0xffff && direct1) return walk4k<T>(va, acc, update, base1, <u64>outBits1, hpd1);
+  return walkLoop<T>(va, acc, update);
+}
+
+/** The unrolled 4K walk: a function of its own, small, so V8 keeps its values in registers. */
+export function walk4k<T>(va: u64, acc: u32, update: bool, root: u64, out: u64, hpd: bool): i32 {
+  return a64Walk4k<T>(va, acc, update, root, out, hpd);
+}
+
+/** Any granule, start level and range: one loop over the levels. */
+function walkLoop<T>(va: u64, acc: u32, update: bool): i32 {
   const kind = acc & ACC_KIND_MASK;
   const fetch = kind == ACC_FETCH;
   const hi = (va >> 55) & 1;
@@ -177,7 +182,7 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
       level++;
       continue;
     }
-    return a64Leaf<T>(v, acc, update, ea, desc, addr, shift, level, out, tables, reads);
+    return a64LeafCall<T>(v, acc, update, ea, desc, addr, shift, level, out, tables, reads);
   }
   return 0;
 }
@@ -192,11 +197,14 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
  * the unrolled 4K walk.
  */
 @inline function a64Leaf<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, addr: u64, shift: u64, level: u32,
-                            out: u64, tables: u64, reads: u32): i32 {
-  // Arm checks the output address desc<47:shift>; QEMU the whole field.
+                            out: u64, tables: u64, reads: u32, checked: bool): i32 {
+  // Arm checks the output address desc<47:shift>; QEMU the whole field. (`checked`: the
+  // caller's one test already passed both this and the Access flag.)
   const oa = addr & ~((<u64>1 << shift) - 1);
-  if (((quirksQemu ? addr : oa) >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
-  if ((desc & DESC_AF) == 0 && !ha) return fail(v, acc, FSC_ACCESS_FLAG, level, reads);
+  if (!checked) {
+    if (((quirksQemu ? addr : oa) >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, reads);
+    if ((desc & DESC_AF) == 0 && !ha) return fail(v, acc, FSC_ACCESS_FLAG, level, reads);
+  }
   let nd = desc;
   if (ha) nd |= DESC_AF;
   if (hd && (acc & ACC_KIND_MASK) == ACC_WRITE && (desc & DESC_DBM) != 0) nd &= ~DESC_AP2;
@@ -213,12 +221,18 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
   if (update && nd != desc) storeEntry64<T>(ea, nd);
   a64WalkDirtied = update && ((nd ^ desc) & DESC_AP2) != 0;
   const pa = oa | (v & ((<u64>1 << shift) - 1));
-  if (!inside<T>(pa, 1)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
+  if (outside<T>(pa)) return a64Abort(v, acc, FSC_EXTERNAL, A64_LEVEL_NONE, pa);
   a64WalkPa = pa;
   a64WalkMeta = meta;
   a64WalkShift = <u32>shift;
   a64WalkLevel = level;
   return 0;
+}
+
+/** a64Leaf out of line: blocks and the generic loop (the unrolled walk's pages keep it inline). */
+function a64LeafCall<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, addr: u64, shift: u64, level: u32,
+                        out: u64, tables: u64, reads: u32): i32 {
+  return a64Leaf<T>(v, acc, update, ea, desc, addr, shift, level, out, tables, reads, false);
 }
 
 // ── the 4K granule from level 0 (TxSZ = 16), unrolled ──────────────────────────────
@@ -233,51 +247,60 @@ const NEXT: i32 = 1;
 
 /**
  * A 4K descriptor at `level` 0-2 already read from `ea`: NEXT for a table whose address
- * fits the output size, else the walk's result (a fault, or a block's translation).
+ * fits the output size (one test: `check` holds bits 1:0 and the OA bits at and above
+ * the output size), else the walk's result (a fault, or a block's translation).
  */
-@inline function a64Table4k<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, out: u64, tables: u64, level: u32): i32 {
+@inline function a64Table4k<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, out: u64, check: u64, tables: u64, level: u32): i32 {
   step<T>(level, 0, ea, desc);
-  const addr = desc & DESC_OA_MASK;
+  if ((desc & check) == (DESC_VALID | DESC_TABLE)) return NEXT;
+  return a64TableOther<T>(v, acc, update, ea, desc, out, tables, level);
+}
+
+/** Not a table within the output size: invalid, a block, or a table beyond the output size. Out of line. */
+function a64TableOther<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, out: u64, tables: u64, level: u32): i32 {
   if ((desc & (DESC_VALID | DESC_TABLE)) != (DESC_VALID | DESC_TABLE)) {
     if ((desc & DESC_VALID) == 0 || (level == 0 && !quirksQemu)) return fail(v, acc, FSC_TRANSLATION, level, level + 1);
     // A block: levels 1 and 2 (level 0 only under QEMU's rule).
-    return a64Leaf<T>(v, acc, update, ea, desc, addr, <u64>(12 + 9 * (3 - level)), level, out, tables, level + 1);
+    return a64Leaf<T>(v, acc, update, ea, desc, desc & DESC_OA_MASK, <u64>(12 + 9 * (3 - level)), level, out, tables, level + 1, false);
   }
-  if ((addr >> out) != 0) return fail(v, acc, FSC_ADDRESS_SIZE, level, level + 1);
-  return NEXT;
+  return fail(v, acc, FSC_ADDRESS_SIZE, level, level + 1);
 }
 
 /** The unrolled walk: levels 0, 1 and 2 (tables or blocks), then the page. `hpd`: TCR.HPDn (table attributes ignored). */
 @inline function a64Walk4k<T>(v: u64, acc: u32, update: bool, root: u64, out: u64, hpd: bool): i32 {
+  const check = (DESC_OA_MASK & ~((<u64>1 << out) - 1)) | DESC_VALID | DESC_TABLE;
   const ea0 = root + ((v >> 36) & 0xff8);
   if (outside8<T>(ea0)) return a64Abort(v, acc, FSC_EXTERNAL_WALK, 0, ea0);
   const d0 = physLoad64(ea0);
-  let r = a64Table4k<T>(v, acc, update, ea0, d0, out, 0, 0);
+  let r = a64Table4k<T>(v, acc, update, ea0, d0, out, check, 0, 0);
   if (r != NEXT) return r;
   const t0: u64 = hpd ? 0 : d0;
   const ea1 = (d0 & DESC_OA_MASK) + ((v >> 27) & 0xff8);
   if (outside8<T>(ea1)) { addTotal(TOT_ENTRY_READS, 1); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 1, 1, ea1); }
   const d1 = physLoad64(ea1);
-  r = a64Table4k<T>(v, acc, update, ea1, d1, out, t0, 1);
+  r = a64Table4k<T>(v, acc, update, ea1, d1, out, check, t0, 1);
   if (r != NEXT) return r;
   const t1: u64 = hpd ? 0 : t0 | d1;
   const ea2 = (d1 & DESC_OA_MASK) + ((v >> 18) & 0xff8);
   if (outside8<T>(ea2)) { addTotal(TOT_ENTRY_READS, 2); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 2, 2, ea2); }
   const d2 = physLoad64(ea2);
-  r = a64Table4k<T>(v, acc, update, ea2, d2, out, t1, 2);
+  r = a64Table4k<T>(v, acc, update, ea2, d2, out, check, t1, 2);
   if (r != NEXT) return r;
   const t2: u64 = hpd ? 0 : t1 | d2;
-  return a64Page4k<T>(v, acc, update, d2 & DESC_OA_MASK, out, t2);
+  // Level 3: a page descriptor (bits 11) within the output size, with AF unless TCR.HA: one test; anything else out of line.
+  const ea3 = (d2 & DESC_OA_MASK) + ((v >> 9) & 0xff8);
+  if (outside8<T>(ea3)) { addTotal(TOT_ENTRY_READS, 3); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 3, 3, ea3); }
+  const d3 = physLoad64(ea3);
+  step<T>(3, 0, ea3, d3);
+  const af = ha ? 0 : DESC_AF;
+  if ((d3 & (check | af)) != (DESC_VALID | DESC_TABLE | af)) return a64PageOther<T>(v, acc, update, ea3, d3, out, t2);
+  return a64Leaf<T>(v, acc, update, ea3, d3, d3 & DESC_OA_MASK, 12, 3, out, t2, 4, true);
 }
 
-/** Level 3: a page descriptor (bits 11), else a Translation fault. */
-@inline function a64Page4k<T>(v: u64, acc: u32, update: bool, base: u64, out: u64, tables: u64): i32 {
-  const ea = base + ((v >> 9) & 0xff8);
-  if (outside8<T>(ea)) { addTotal(TOT_ENTRY_READS, 3); return a64Abort(v, acc, FSC_EXTERNAL_WALK + 3, 3, ea); }
-  const desc = physLoad64(ea);
-  step<T>(3, 0, ea, desc);
+/** Level 3 when the one test failed: not a page (a Translation fault), or the leaf's own faults in their order. */
+function a64PageOther<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, out: u64, tables: u64): i32 {
   if ((desc & (DESC_VALID | DESC_TABLE)) != (DESC_VALID | DESC_TABLE)) return fail(v, acc, FSC_TRANSLATION, 3, 4);
-  return a64Leaf<T>(v, acc, update, ea, desc, desc & DESC_OA_MASK, 12, 3, out, tables, 4);
+  return a64Leaf<T>(v, acc, update, ea, desc, desc & DESC_OA_MASK, 12, 3, out, tables, 4, false);
 }
 
 @inline function fail(far: u64, acc: u32, fsc: u32, level: u32, reads: u32): i32 {
