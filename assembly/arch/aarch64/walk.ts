@@ -187,6 +187,15 @@ function walkLoop<T>(va: u64, acc: u32, update: bool): i32 {
   return 0;
 }
 
+// The descriptor's rights fields as the fold reads them: AP[2:1] at 7:6, PXN and UXN at
+// 54:53 with PXNTable and UXNTable 6 bits above, APTable at 62:61.
+const DESC_AP_SHIFT: u64 = 6, DESC_XN_SHIFT: u64 = 53, XN_TABLE_TO_XN: u64 = 6, DESC_AP_TABLE_SHIFT: u64 = 61;
+if (DESC_AP1 != <u64>1 << DESC_AP_SHIFT || DESC_AP2 != <u64>2 << DESC_AP_SHIFT || DESC_PXN != <u64>1 << DESC_XN_SHIFT ||
+    DESC_UXN != <u64>2 << DESC_XN_SHIFT || DESC_PXN_TABLE != DESC_PXN << XN_TABLE_TO_XN || DESC_UXN_TABLE != DESC_UXN << XN_TABLE_TO_XN ||
+    DESC_AP_TABLE0 != <u64>1 << DESC_AP_TABLE_SHIFT || DESC_AP_TABLE1 != <u64>2 << DESC_AP_TABLE_SHIFT) {
+  ERROR("descriptor rights bits are not where the leaf's fold reads them");
+}
+
 /** Bit `mask` (one bit) of `v` as 0 or 1. */
 @inline function bitOf(v: u64, mask: u64): u32 { return <u32>(v >> ctz<u64>(mask)) & 1; }
 
@@ -209,13 +218,14 @@ function walkLoop<T>(va: u64, acc: u32, update: bool): i32 {
   if (ha) nd |= DESC_AF;
   if (hd && (acc & ACC_KIND_MASK) == ACC_WRITE && (desc & DESC_DBM) != 0) nd &= ~DESC_AP2;
   // Fold the table attributes in: APTable[0] clears AP[1], APTable[1] sets AP[2] (and so
-  // leaves no DBM); PXNTable and UXNTable add to PXN and UXN. Bit arithmetic, no branches.
-  const meta: u32 = (bitOf(~nd, DESC_NG) << ctz<u32>(META_GLOBAL))
-    | ((bitOf(nd, DESC_AP1) & ~bitOf(tables, DESC_AP_TABLE0)) << ctz<u32>(A64_META_AP1))
-    | ((bitOf(nd, DESC_AP2) | bitOf(tables, DESC_AP_TABLE1)) << ctz<u32>(A64_META_AP2))
-    | ((bitOf(nd, DESC_PXN) | bitOf(tables, DESC_PXN_TABLE)) << ctz<u32>(A64_META_PXN))
-    | ((bitOf(nd, DESC_UXN) | bitOf(tables, DESC_UXN_TABLE)) << ctz<u32>(A64_META_UXN))
-    | ((bitOf(nd, DESC_DBM) & ~bitOf(tables, DESC_AP_TABLE1)) << ctz<u32>(A64_META_DBM));
+  // leaves no DBM); PXNTable and UXNTable (6 bits above PXN, UXN) add to PXN and UXN. Bit
+  // arithmetic, no branches; the layout is checked where A64_META_* are (RIGHTS_SHIFT).
+  const t = <u32>(tables >> DESC_AP_TABLE_SHIFT) & 3;                       // APTable[0], APTable[1]
+  const ap = (<u32>(nd >> DESC_AP_SHIFT) & 3 & ~(t & 1)) | (t & 2);          // AP[1], AP[2]
+  const xn = <u32>((nd | (tables >> XN_TABLE_TO_XN)) >> DESC_XN_SHIFT) & 3;  // PXN, UXN
+  const meta: u32 = ((ap | (xn << 2)) << RIGHTS_SHIFT)
+    | (bitOf(~nd, DESC_NG) << ctz<u32>(META_GLOBAL))
+    | ((bitOf(nd, DESC_DBM) & ~(t >> 1)) << ctz<u32>(A64_META_DBM));
   if (!a64RightsOk(meta, acc)) return fail(v, acc, FSC_PERMISSION, level, reads);
   addTotal(TOT_ENTRY_READS, reads);
   if (update && nd != desc) storeEntry64<T>(ea, nd);
