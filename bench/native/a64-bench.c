@@ -8,12 +8,14 @@
  * abort on the walk, FSC 0x14 + level), descriptor type (invalid, table, block at levels 1-2,
  * page at 3), output address size of each table and leaf (TCR.IPS bits), the Access flag, the
  * table attributes folded in (APTable, PXNTable, UXNTable), AP[2:1] / UXN / PXN / PAN / UAO / WXN
- * rights, and the final PA inside RAM (FSC 0x10). Beside it the two TLBs of
+ * rights (a table per access and rights bits, rebuilt when PAN, UAO or WXN change, as the core
+ * and walk.h do), and the final PA inside RAM (FSC 0x10). Beside it the two TLBs of
  * assembly/arch/aarch64/translate.ts: the fast TLB (direct-mapped {tag, addend} per context
  * and access kind, as bench/native/fasttlb.h; contexts EL0, LDTR/STTR, EL1) and the
  * architectural TLB (L1 iTLB/dTLB in front of a shared STLB, set-associative, true LRU by a
  * global clock, ASID-tagged with the global bit from !nG, rights judged at every hit, as
- * bench/native/archtlb.h; geometry fixed at build time with -DITLB_ENTRIES=.. and friends).
+ * bench/native/archtlb.h: ways matched into a bitmask and the victim chosen with selects, no
+ * branch on the data; geometry fixed at build time with -DITLB_ENTRIES=.. and friends).
  * Results and counters are the core's: a PA, or ~(FAULT_A64_ABORT << 32 | ESR_EL1).
  *
  * One-line commands on stdin (the protocol of mmu-bench.c):
@@ -72,8 +74,8 @@ INLINE int as_el0(uint32_t acc) {
   return (acc & ACC_USER) != 0 || ((acc & ACC_A64_UNPRIV) != 0 && (acc & ACC_KIND_MASK) != ACC_FETCH && !uao);
 }
 
-/* AArch64.S1DirectBasePermissions on the folded bits (walk.ts a64RightsOk). */
-INLINE int rights_ok(uint32_t meta, uint32_t acc) {
+/* AArch64.S1DirectBasePermissions on the folded bits (walk.ts decideRights). */
+static int decide(uint32_t meta, uint32_t acc) {
   uint32_t kind = acc & ACC_KIND_MASK;
   int ap1 = (meta & A64_META_AP1) != 0, ap2 = (meta & A64_META_AP2) != 0, uw = ap1 && !ap2;
   if (as_el0(acc)) {
@@ -84,6 +86,17 @@ INLINE int rights_ok(uint32_t meta, uint32_t acc) {
   if (pan && ap1) return 0;
   return kind == ACC_WRITE ? !ap2 : 1;
 }
+
+/* As walk.h's rights table: one bit per (access, AP1, AP2, PXN, UXN), rebuilt when PAN, UAO or WXN change. */
+#define RIGHTS_SHIFT 16
+static uint16_t rights[16];
+static void rebuild_rights(void) {
+  for (uint32_t acc = 0; acc < 16; acc++) {
+    rights[acc] = 0;
+    for (uint32_t combo = 0; combo < 16; combo++) if (decide(combo << RIGHTS_SHIFT, acc)) rights[acc] |= (uint16_t)(1u << combo);
+  }
+}
+INLINE int rights_ok(uint32_t meta, uint32_t acc) { return (rights[acc & 15] >> ((meta >> RIGHTS_SHIFT) & 15)) & 1; }
 
 /* ESR_EL1 of an abort with status code `fsc` (level included) for `acc` (fault.ts a64Abort). */
 static int abort_(uint32_t acc, uint32_t fsc) {
@@ -240,15 +253,25 @@ INLINE uint32_t set_of(uint32_t l, uint64_t vpn) {
   return (sets & (sets - 1)) == 0 ? (uint32_t)vpn & (sets - 1) : (uint32_t)(vpn % sets);
 }
 
-/* Entry of class `cls` for `vpn` under the current ASID (or global), or -1: first matching way wins. */
+/* Bitmask of the `n` (1..64) ways from entry `first` whose tag is `tag`: no branch on the data (archtlb.h). */
+INLINE uint64_t match_ways(const arch_level *a, uint32_t first, uint32_t n, uint64_t tag) {
+  uint64_t mask = 0;
+  for (uint32_t w = 0; w < n; w++) mask |= (uint64_t)(a->tags[first + w] == tag) << w;
+  return mask;
+}
+
+/* Entry of class `cls` for `vpn` under the current ASID (or global), or -1: the first matching way that is ours. */
 INLINE int32_t arch_find(uint32_t l, uint64_t vpn, uint32_t cls) {
   const arch_level *a = &lv[l];
   uint32_t ways = WAYS[l], first = set_of(l, vpn) * ways;
   uint64_t tag = (vpn << 2) | cls;
-  for (uint32_t i = first; i < first + ways; i++) {
-    if (a->tags[i] != tag) continue;
-    uint32_t m = a->meta[i];
-    if ((m & META_GLOBAL) != 0 || (m & META_ASID_MASK) == asid) return (int32_t)i;
+  for (uint32_t c = 0; c < ways; c += 64) {
+    uint32_t n = ways - c < 64 ? ways - c : 64;
+    for (uint64_t hits = match_ways(a, first + c, n, tag); hits != 0; hits &= hits - 1) {
+      uint32_t i = first + c + (uint32_t)__builtin_ctzll(hits);
+      uint32_t m = a->meta[i];
+      if ((m & META_GLOBAL) != 0 || (m & META_ASID_MASK) == asid) return (int32_t)i;
+    }
   }
   return -1;
 }
@@ -262,7 +285,7 @@ INLINE int32_t arch_lookup(uint32_t l, uint64_t va) {
   return -1;
 }
 
-/* Insert (known absent): the first empty way, else the least recently used (an eviction). */
+/* Insert (known absent): the first empty way, else the least recently used (an eviction); selects, not branches. */
 static uint32_t arch_insert(uint32_t l, uint64_t va, uint32_t cls, uint64_t frame, uint32_t meta) {
   arch_level *a = &lv[l];
   uint64_t vpn = va >> class_shift(cls);
@@ -270,7 +293,9 @@ static uint32_t arch_insert(uint32_t l, uint64_t va, uint32_t cls, uint64_t fram
   uint64_t oldest = UINT64_MAX;
   for (uint32_t i = first; i < first + ways; i++) {
     uint64_t s = a->tags[i] == EMPTY_TAG ? 0 : a->stamps[i];
-    if (s < oldest) { oldest = s; victim = i; }
+    int older = s < oldest;
+    victim = older ? i : victim;
+    oldest = older ? s : oldest;
   }
   if (a->tags[victim] != EMPTY_TAG) arch_cnt[l].evictions++;
   a->tags[victim] = (vpn << 2) | cls;
@@ -503,6 +528,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "a64-bench: need image= (at most ram= bytes), base=, ram=, ttbr0= within oabits= (32..48)\n");
     return 2;
   }
+  if (A64_META_AP1 != 1u << RIGHTS_SHIFT || A64_META_AP2 != 2u << RIGHTS_SHIFT || A64_META_PXN != 4u << RIGHTS_SHIFT ||
+      A64_META_UXN != 8u << RIGHTS_SHIFT) { fprintf(stderr, "a64-bench: A64_META_AP1..UXN are not bits 16-19\n"); return 2; }
+  rebuild_rights();
   ram = calloc(1, ram_size);
   if (!ram || fast_init(fast_entries) != 0 || arch_init() != 0) { fprintf(stderr, "a64-bench: out of memory or bad fast=\n"); return 2; }
   memcpy(ram, img, len);
