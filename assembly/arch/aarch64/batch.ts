@@ -17,9 +17,9 @@ import { ramBase, ramSize } from "../../ram";
 import { fastEntryAddrByte } from "../../tlb/fast";
 import { ARCH_DTLB, ARCH_ITLB, archClasses, archFindHit, frameAddr, lruClock, metaAddr, setLruClock, stampAddr } from "../../tlb/arch";
 import { TLB_KIND_ARCH, TLB_KIND_FAST, addFastLookups, tlbKind } from "../../translate";
-import { asid, base0, direct0, hpd0, outBits0, e0pd0, e0pd1, tbiData0, tbiData1, tbiFetch0, tbiFetch1 } from "./state";
+import { asid, direct0, e0pd0, e0pd1, tbiData0, tbiData1, tbiFetch0, tbiFetch1 } from "./state";
 import { a64ArchTranslateAny, a64FastSlow } from "./translate";
-import { a64RightsOk, a64Tracing, a64Walk, a64WalkPa, walk4k } from "./walk";
+import { a64RightsOk, a64Tracing, a64Walk, a64WalkPa, walk4k0 } from "./walk";
 import { FastBased } from "../../walk/steps";
 
 function a64FastRun(i: u32, count: u32): u32 {
@@ -129,7 +129,7 @@ function a64WalkBatch(count: u32, stopOnFault: bool, start: u32): u32 {
     else {
       walks++;
       // The unrolled 4K walk called straight from here when it applies (as walkA64 would): one call per item.
-      const rc = !a64Tracing && (va >> 48) == 0 && direct0 ? walk4k<FastBased>(va, acc, true, base0, <u64>outBits0, hpd0) : a64Walk(va, acc, true);
+      const rc = !a64Tracing && (va >> 48) == 0 && direct0 ? walk4k0<FastBased>(va, acc, true) : a64Walk(va, acc, true);
       if (rc != 0) { walkFaults++; r = -1; }
       else r = <i64>a64WalkPa;
     }

@@ -3,7 +3,7 @@
 // AArch64.GetS1TTWParams, AArch64.S1StartLevel and AArch64.S1TTBaseAddress compute them),
 // so the walk never decodes a register per access. Set through control.ts only.
 import {
-  A64_FEAT_LVA, A64_GRANULE_16K, A64_GRANULE_4K, A64_GRANULE_64K, A64_QUIRKS_QEMU, TCR_A1_SHIFT, TCR_AS_SHIFT,
+  DESC_OA_MASK, DESC_TABLE, DESC_VALID, A64_FEAT_LVA, A64_GRANULE_16K, A64_GRANULE_4K, A64_GRANULE_64K, A64_QUIRKS_QEMU, TCR_A1_SHIFT, TCR_AS_SHIFT,
   TCR_E0PD0_SHIFT, TCR_EPD0_SHIFT, TCR_EPD1_SHIFT, TCR_HA_SHIFT, TCR_HD_SHIFT, TCR_HPD0_SHIFT, TCR_IPS_SHIFT,
   TCR_T0SZ_SHIFT, TCR_T1SZ_SHIFT, TCR_TBI0_SHIFT, TCR_TBID0_SHIFT, TCR_TG0_SHIFT, TCR_TG1_SHIFT,
 } from "./constants";
@@ -47,6 +47,8 @@ export let baseBad0: bool = false, baseBad1: bool = false;
  * the TTBR's base within the output size).
  */
 export let direct0: bool = false, direct1: bool = false;
+/** The unrolled walk's one-test mask of a table descriptor: bits 1:0 and the OA bits at and above the output size. */
+export let check0: u64 = 3, check1: u64 = 3;
 
 export function setFeatures(pa: u32, features: u32): void {
   paRange = pa;
@@ -118,13 +120,14 @@ function decodeRange(r: u32): void {
   const epd = bit(t, r == 0 ? TCR_EPD0_SHIFT : TCR_EPD1_SHIFT);
   const e0pd = bit(t, TCR_E0PD0_SHIFT + r), hpd = bit(t, TCR_HPD0_SHIFT + r);
   const direct = g == A64_GRANULE_4K && inBits == 48 && ok && !epd && !e0pd && !baseBad;
+  const check = (DESC_OA_MASK & ~((<u64>1 << out) - 1)) | DESC_VALID | DESC_TABLE;
   if (r == 0) {
     gran0 = g; stride0 = s; inBits0 = inBits; start0 = start; outBits0 = out; ok0 = ok;
     tbiData0 = tbi; tbiFetch0 = tbi && !tbid; epd0 = epd; e0pd0 = e0pd; hpd0 = hpd; base0 = base; baseBad0 = baseBad;
-    direct0 = direct;
+    direct0 = direct; check0 = check;
   } else {
     gran1 = g; stride1 = s; inBits1 = inBits; start1 = start; outBits1 = out; ok1 = ok;
     tbiData1 = tbi; tbiFetch1 = tbi && !tbid; epd1 = epd; e0pd1 = e0pd; hpd1 = hpd; base1 = base; baseBad1 = baseBad;
-    direct1 = direct;
+    direct1 = direct; check1 = check;
   }
 }

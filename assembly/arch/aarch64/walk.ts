@@ -22,7 +22,7 @@ import {
   FSC_EXTERNAL_WALK, FSC_PERMISSION, FSC_TRANSLATION,
 } from "./constants";
 import {
-  base0, base1, baseBad0, baseBad1, direct0, direct1, e0pd0, e0pd1, epd0, epd1, gran0, gran1, ha, hd, hpd0, hpd1, inBits0, inBits1,
+  base0, base1, baseBad0, baseBad1, check0, check1, direct0, direct1, e0pd0, e0pd1, epd0, epd1, gran0, gran1, ha, hd, hpd0, hpd1, inBits0, inBits1,
   ok0, ok1, outBits0, outBits1, pan, paRange, quirksQemu, start0, start1, stride0, stride1, tbiData0, tbiData1,
   tbiFetch0, tbiFetch1, uao, wxn,
 } from "./state";
@@ -114,14 +114,18 @@ function walkA64<T>(va: u64, acc: u32, update: bool): i32 {
   // The unrolled 4K walk where the range allows it (state.ts direct0/1); bits 63:48 all
   // equal to VA[55] make TBI and the fetch's BranchAddr leave the VA unchanged.
   const top = va >> 48;
-  if (top == 0 && direct0) return walk4k<T>(va, acc, update, base0, <u64>outBits0, hpd0);
-  if (top == 0xffff && direct1) return walk4k<T>(va, acc, update, base1, <u64>outBits1, hpd1);
+  if (top == 0 && direct0) return walk4k0<T>(va, acc, update);
+  if (top == 0xffff && direct1) return walk4k1<T>(va, acc, update);
   return walkLoop<T>(va, acc, update);
 }
 
-/** The unrolled 4K walk: a function of its own, small, so V8 keeps its values in registers. */
-export function walk4k<T>(va: u64, acc: u32, update: bool, root: u64, out: u64, hpd: bool): i32 {
-  return a64Walk4k<T>(va, acc, update, root, out, hpd);
+/** The unrolled 4K walk through TTBR0: a function of its own, small, so V8 keeps its values in registers. */
+export function walk4k0<T>(va: u64, acc: u32, update: bool): i32 {
+  return a64Walk4k<T>(va, acc, update, base0, <u64>outBits0, check0, hpd0);
+}
+/** The same through TTBR1. */
+function walk4k1<T>(va: u64, acc: u32, update: bool): i32 {
+  return a64Walk4k<T>(va, acc, update, base1, <u64>outBits1, check1, hpd1);
 }
 
 /** Any granule, start level and range: one loop over the levels. */
@@ -277,8 +281,7 @@ function a64TableOther<T>(v: u64, acc: u32, update: bool, ea: u64, desc: u64, ou
 }
 
 /** The unrolled walk: levels 0, 1 and 2 (tables or blocks), then the page. `hpd`: TCR.HPDn (table attributes ignored). */
-@inline function a64Walk4k<T>(v: u64, acc: u32, update: bool, root: u64, out: u64, hpd: bool): i32 {
-  const check = (DESC_OA_MASK & ~((<u64>1 << out) - 1)) | DESC_VALID | DESC_TABLE;
+@inline function a64Walk4k<T>(v: u64, acc: u32, update: bool, root: u64, out: u64, check: u64, hpd: bool): i32 {
   const ea0 = root + ((v >> 36) & 0xff8);
   if (outside8<T>(ea0)) return a64Abort(v, acc, FSC_EXTERNAL_WALK, 0, ea0);
   const d0 = physLoad64(ea0);
