@@ -157,3 +157,5 @@ export { studyAlloc, studyReset, studyTop } from "./study/heap";
 export { studyTlbCreate } from "./study/tlb";
 export { studyConfigCreate, studyConfigWalk, studyResetStats, studyRun, studyRunMany } from "./study/run";
 export { studyLevelSet, studyLevelStats, studyLevelStatsCount, studyLevelsCreate, studyLevelsRunMany } from "./study/levels";
+export { studyRunShared, studyStackCreate } from "./study/group";
+export { studyZonesCreate } from "./study/lruZones";

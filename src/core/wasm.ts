@@ -61,6 +61,9 @@ export interface CoreExports {
   studyLevelStats(config: number): number;
   studyLevelStatsCount(config: number): number;
   studyLevelsRunMany(list: number, n: number, records: number, count: number): number;
+  studyRunShared(list: number, stacks: number, n: number, records: number, count: number): number;
+  studyStackCreate(sets: number, maxWays: number): number;
+  studyZonesCreate(sizes: number, k: number): number;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

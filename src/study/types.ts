@@ -16,6 +16,11 @@ export interface StudyOptions {
   jobs?: number;
   /** Run only this slice of the work list: shard K (1-based) of N. */
   shard?: { k: number; n: number };
+  /**
+   * Configurations with identical L1 TLBs share one L1 simulation (default true; exact, see
+   * assembly/study/group.ts). false runs each on its own: the check that both agree.
+   */
+  shareL1?: boolean;
 }
 
 /** One interval row: records (start, end] of the trace and what happened in them. */
