@@ -1,4 +1,4 @@
-// The demo page (npm run demo): five panels over the library's platform-neutral modules.
+// The demo page (npm run demo): six panels over the library's platform-neutral modules.
 //   1. Page walk (walkPanel.ts, walkSteps.ts, walkBits.ts): a 4-level Machine with a small
 //      page table; type a VA and see each level's table, index, entry and decoded bits;
 //      flip a bit in guest RAM and see the outcome.
@@ -11,6 +11,7 @@
 //   4. Trace replay (replayPanel.ts, plot.ts): a lackey trace replayed in a Worker.
 //   5. A real program (processPanel.ts, processState.ts, mapsPicture.ts): a recorded Linux
 //      process's memory syscalls stepped through the kernel model, with the rule each took.
+//   6. TLB sweep (sweepPanel.ts, sweepWorker.ts): `wasm-mmu study --sweep` in a Worker, its plot and numbers.
 // This file only wires them. Never imports src/index.ts (it pulls Node's zlib).
 import { $, setStatus } from "./dom.js";
 import { K_RAM, swapSlots } from "./kernelState.js";
@@ -18,6 +19,7 @@ import { doChildWrite, doExhaust, doFork, doReadBack, kernelReset } from "./kern
 import { drawPlot } from "./plot.js";
 import { processInit, processNext, processReset } from "./processPanel.js";
 import { startReplay } from "./replayPanel.js";
+import { startSweep, sweepFileChosen, sweepParamChanged } from "./sweepPanel.js";
 import { renderTlb, tlbFlush, tlbInvlpg, tlbInvpcid, tlbSweep, tlbSwitchPcid } from "./tlbPanel.js";
 import { renderMappingTable, renderWalk } from "./walkPanel.js";
 import { A, archTranslate, buildArch, demo, onArchRedraw } from "./archState.js";
@@ -99,6 +101,10 @@ async function main(): Promise<void> {
     if (file) startReplay({ kind: "file", file });
   });
   drawPlot([]);
+
+  $("sweep-param").addEventListener("change", sweepParamChanged);
+  $<HTMLInputElement>("sweep-file").addEventListener("change", (e) => sweepFileChosen((e.target as HTMLInputElement).files?.[0]));
+  $("sweep-run").addEventListener("click", startSweep);
 
   await processInit();
   $("proc-history").addEventListener("change", () => { void processReset(); });

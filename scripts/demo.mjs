@@ -34,7 +34,7 @@ export async function buildDemo({ outdir = DEMO_OUT, quiet = false } = {}) {
   await mkdir(outdir, { recursive: true });
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: "demo/main.ts", replayWorker: "demo/replayWorker.ts" },
+    entryPoints: { main: "demo/main.ts", replayWorker: "demo/replayWorker.ts", sweepWorker: "demo/sweepWorker.ts" },
     outdir,
     bundle: true,
     format: "esm",
