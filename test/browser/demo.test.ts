@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
-import { describeInChromium, launchChromium } from "../helpers/browser.js";
+import { describeInChromium, launchChromium, requestProblem } from "../helpers/browser.js";
 import { replay } from "../../src/trace/replay.js";
 import { REPORT_KEYS, type ReplayReport } from "../../src/trace/report.js";
 
@@ -67,7 +67,7 @@ describeInChromium(
       await page.setViewportSize({ width: 1500, height: 1000 });
       page.on("pageerror", (e) => problems.push(`pageerror: ${String(e)}`));
       page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-      page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+      page.on("requestfailed", (r) => { void requestProblem(r).then((p) => { if (p) problems.push(p); }); });
       await page.goto(server.url);
       await page.waitForSelector("body[data-ready='1']", { timeout: 20_000 });
     }, 40_000);

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
-import { describeInChromium, launchChromium } from "../helpers/browser.js";
+import { describeInChromium, launchChromium, requestProblem } from "../helpers/browser.js";
 import { expandConfigurations, parseSweep } from "../../src/study/config.js";
 import { runStudy } from "../../src/study/study.js";
 import { renderSvg, sweepSpec } from "../../src/study/plot.js";
@@ -57,7 +57,7 @@ describeInChromium("the demo's sweep panel in Chromium", () => {
     await page.setViewportSize({ width: 1500, height: 1000 });
     page.on("pageerror", (e) => problems.push(`pageerror: ${String(e)}`));
     page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
-    page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+    page.on("requestfailed", (r) => { void requestProblem(r).then((p) => { if (p) problems.push(p); }); });
     await page.goto(server.url);
     await page.waitForSelector("body[data-ready='1']", { timeout: 20_000 });
   }, 40_000);

@@ -3,7 +3,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import { chromium, type BrowserContext, type Request } from "playwright-core";
 import { beforeAll, describe } from "vitest";
 import { CHROMIUM, HOW_TO_ENABLE, chromiumRequired, haveChromium } from "./chromium.js";
 
@@ -31,4 +31,22 @@ export function launchChromium(): Promise<BrowserContext> {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
       "--disable-sync", "--no-first-run", "--disable-quic"],
   });
+}
+
+/**
+ * A failed request as the browser tests report it, or null for the one failure the tests
+ * tolerate: Chromium sometimes (about one run in three for the sweep panel, also seen on the
+ * replay panel) reports the bundled sample's fetch from a Worker as net::ERR_ABORTED after
+ * its 200 response, while the page computed its results from the whole file; the cause is
+ * not found yet (keeping the Response referenced did not change it). Every test that fetches
+ * a file also checks the numbers the page computed from all of it against the CLI's, so a
+ * truncated body still fails there. Tolerated aborts are printed, never silent.
+ */
+export async function requestProblem(r: Request): Promise<string | null> {
+  const text = `request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`;
+  if (r.failure()?.errorText === "net::ERR_ABORTED" && (await r.response())?.status() === 200) {
+    console.warn(`${text} (after a 200 response: Chromium's late completion, not counted)`);
+    return null;
+  }
+  return text;
 }
