@@ -45,7 +45,7 @@ export function launchChromium(): Promise<BrowserContext> {
 export async function requestProblem(r: Request): Promise<string | null> {
   const text = `request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`;
   if (r.failure()?.errorText === "net::ERR_ABORTED" && (await r.response())?.status() === 200) {
-    console.warn(`${text} (after a 200 response: Chromium's late completion, not counted)`);
+    console.warn(`${text} (after a 200 response: tolerated, see requestProblem)`);
     return null;
   }
   return text;
