@@ -7,6 +7,7 @@ import { gunzipSync } from "node:zlib";
 import { runX86Conformance, type ConformanceSummary, type VectorOutcome, type X86Vector } from "../arch/x86/conformance.js";
 import { badInput, CliError, EXIT_BAD_INPUT, parseCommandArgs, usage } from "./errors.js";
 import { parseChoice } from "./parse.js";
+import { SHOW, formatConformanceSummary } from "./conformanceSummary.js";
 
 export const CONFORMANCE_HELP = `Usage: wasm-mmu conformance x86 FILE.jsonl[.gz] [options]
        wasm-mmu conformance riscv FILE.jsonl[.gz] [--expect qemu|svade|svadu] [options]
@@ -56,7 +57,6 @@ const OPTIONS = {
 
 const ARCHITECTURES = ["x86", "riscv", "aarch64"];
 const MODES = ["4level", "5level", "pae", "legacy32"];
-const SHOW = 10;
 
 /** Read the file, gunzipping when it starts with the gzip magic bytes 1f 8b. */
 export function readVectorText(path: string): string {
@@ -115,37 +115,8 @@ export function outcomeLine(o: VectorOutcome): string {
   });
 }
 
-function fieldValue(o: Partial<VectorOutcome>, field: string): unknown {
-  const [name, index] = field.split(".");
-  const v = (o as Record<string, unknown>)[name!];
-  return index !== undefined && Array.isArray(v) ? v[Number(index)] : v;
-}
-
 export function formatSummary(path: string, s: ConformanceSummary, tlb: string, seconds: number): string[] {
-  const lines: string[] = [];
-  const bad = s.total - s.agreeing;
-  lines.push(`x86 conformance: ${path} (mode ${s.mode}, quirks ${s.quirks}, tlb ${tlb}, ${seconds.toFixed(1)} s)`);
-  lines.push(`  vectors:   ${s.total}`);
-  lines.push(`  agreeing:  ${s.agreeing}/${s.total}${bad ? `  (${bad} disagree)` : ""}`);
-  const sets = Object.entries(s.bySet).sort(([a], [b]) => a.localeCompare(b));
-  if (bad === 0) {
-    lines.push(`  all ${sets.length} sets agree`);
-    return lines;
-  }
-  lines.push("  disagreements by field:");
-  for (const [field, n] of Object.entries(s.byField).sort((a, b) => b[1] - a[1])) lines.push(`    ${field.padEnd(12)} ${n}`);
-  lines.push("  disagreements by set:");
-  const badSets = sets.filter(([, v]) => v.disagreeing > 0);
-  const width = Math.max(...badSets.map(([name]) => name.length));
-  for (const [name, v] of badSets) lines.push(`    ${name.padEnd(width)}  ${v.disagreeing}/${v.total}`);
-  const agreeing = sets.length - badSets.length;
-  lines.push(agreeing ? `    (the other ${agreeing} set${agreeing === 1 ? "" : "s"} all agree)` : "    (no set agrees fully)");
-  lines.push(`  first ${Math.min(SHOW, s.disagreements.length)} disagreement${s.disagreements.length === 1 ? "" : "s"}:`);
-  for (const d of s.disagreements.slice(0, SHOW)) {
-    const diffs = d.fields.map((f) => `${f} expected ${JSON.stringify(fieldValue(d.expected, f))}, got ${JSON.stringify(fieldValue(d.actual, f))}`);
-    lines.push(`    id ${d.id} (${d.set}): ${diffs.join("; ")}`);
-  }
-  return lines;
+  return formatConformanceSummary(`x86 conformance: ${path} (mode ${s.mode}, quirks ${s.quirks}, tlb ${tlb}, ${seconds.toFixed(1)} s)`, s);
 }
 
 export async function conformanceCommand(args: string[], out: (line: string) => void): Promise<number> {

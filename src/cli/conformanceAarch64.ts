@@ -8,9 +8,9 @@ import type { A64Outcome, A64Vector } from "../arch/aarch64/vectors.js";
 import { badInput, CliError, EXIT_BAD_INPUT, usage } from "./errors.js";
 import { parseChoice } from "./parse.js";
 import { readVectorText } from "./conformance.js";
+import { SHOW, formatConformanceSummary } from "./conformanceSummary.js";
 
 const ACCESSES = ["read", "write", "fetch", "read_unpriv", "write_unpriv"];
-const SHOW = 10;
 
 function loadA64Vectors(path: string): { vectors: A64Vector[]; lines: number[] } {
   const vectors: A64Vector[] = [];
@@ -49,32 +49,8 @@ export function a64OutcomeLine(o: A64Outcome): string {
   });
 }
 
-function fieldValue(o: A64Outcome, field: string): unknown {
-  const [name, index] = field.split(".");
-  const v = (o as unknown as Record<string, unknown>)[name!];
-  return index !== undefined && Array.isArray(v) ? v[Number(index)] : v;
-}
-
 function formatSummary(path: string, s: A64ConformanceSummary, tlb: string, seconds: number): string[] {
-  const lines: string[] = [];
-  const bad = s.total - s.agreeing;
-  lines.push(`aarch64 conformance: ${path} (granule ${s.granule}, expect ${s.expect}, tlb ${tlb}, ${seconds.toFixed(1)} s)`);
-  lines.push(`  vectors:   ${s.total}`);
-  lines.push(`  agreeing:  ${s.agreeing}/${s.total}${bad ? `  (${bad} disagree)` : ""}`);
-  const sets = Object.entries(s.bySet).sort(([a], [b]) => a.localeCompare(b));
-  if (bad === 0) { lines.push(`  all ${sets.length} sets agree`); return lines; }
-  lines.push("  disagreements by field:");
-  for (const [field, n] of Object.entries(s.byField).sort((a, b) => b[1] - a[1])) lines.push(`    ${field.padEnd(12)} ${n}`);
-  lines.push("  disagreements by set:");
-  const badSets = sets.filter(([, v]) => v.disagreeing > 0);
-  const width = Math.max(...badSets.map(([name]) => name.length));
-  for (const [name, v] of badSets) lines.push(`    ${name.padEnd(width)}  ${v.disagreeing}/${v.total}`);
-  lines.push(`  first ${Math.min(SHOW, s.disagreements.length)} disagreements:`);
-  for (const d of s.disagreements.slice(0, SHOW)) {
-    const diffs = d.fields.map((f) => `${f} expected ${JSON.stringify(fieldValue(d.expected, f))}, got ${JSON.stringify(fieldValue(d.actual, f))}`);
-    lines.push(`    id ${d.id} (${d.set}): ${diffs.join("; ")}`);
-  }
-  return lines;
+  return formatConformanceSummary(`aarch64 conformance: ${path} (granule ${s.granule}, expect ${s.expect}, tlb ${tlb}, ${seconds.toFixed(1)} s)`, s);
 }
 
 /** The aarch64 side of `wasm-mmu conformance` (conformance.ts parsed the arguments and options). */

@@ -8,8 +8,8 @@ import {
 import { badInput, CliError, EXIT_BAD_INPUT, usage } from "./errors.js";
 import { parseChoice } from "./parse.js";
 import { readVectorText } from "./conformance.js";
+import { SHOW, formatConformanceSummary } from "./conformanceSummary.js";
 
-const SHOW = 10;
 
 /** Parse the vectors and check the fields the replay needs, naming the line of the first bad one. */
 export function loadRiscvVectors(path: string): { vectors: RiscvVector[]; lines: number[] } {
@@ -52,37 +52,8 @@ export function riscvOutcomeLine(o: RiscvOutcome): string {
   });
 }
 
-function fieldValue(o: RiscvOutcome, field: string): unknown {
-  const [name, index] = field.split(".");
-  const v = (o as unknown as Record<string, unknown>)[name!];
-  return index !== undefined && Array.isArray(v) ? v[Number(index)] : v;
-}
-
 export function formatRiscvSummary(path: string, s: RiscvConformanceSummary, tlb: string, seconds: number): string[] {
-  const lines: string[] = [];
-  const bad = s.total - s.agreeing;
-  lines.push(`riscv conformance: ${path} (mode ${s.mode}, expect ${s.expect}, tlb ${tlb}, ${seconds.toFixed(1)} s)`);
-  lines.push(`  vectors:   ${s.total}`);
-  lines.push(`  agreeing:  ${s.agreeing}/${s.total}${bad ? `  (${bad} disagree)` : ""}`);
-  const sets = Object.entries(s.bySet).sort(([a], [b]) => a.localeCompare(b));
-  if (bad === 0) {
-    lines.push(`  all ${sets.length} sets agree`);
-    return lines;
-  }
-  lines.push("  disagreements by field:");
-  for (const [field, n] of Object.entries(s.byField).sort((a, b) => b[1] - a[1])) lines.push(`    ${field.padEnd(12)} ${n}`);
-  lines.push("  disagreements by set:");
-  const badSets = sets.filter(([, v]) => v.disagreeing > 0);
-  const width = Math.max(...badSets.map(([name]) => name.length));
-  for (const [name, v] of badSets) lines.push(`    ${name.padEnd(width)}  ${v.disagreeing}/${v.total}`);
-  const agreeing = sets.length - badSets.length;
-  lines.push(agreeing ? `    (the other ${agreeing} set${agreeing === 1 ? "" : "s"} all agree)` : "    (no set agrees fully)");
-  lines.push(`  first ${Math.min(SHOW, s.disagreements.length)} disagreement${s.disagreements.length === 1 ? "" : "s"}:`);
-  for (const d of s.disagreements.slice(0, SHOW)) {
-    const diffs = d.fields.map((f) => `${f} expected ${JSON.stringify(fieldValue(d.expected, f))}, got ${JSON.stringify(fieldValue(d.actual, f))}`);
-    lines.push(`    id ${d.id} (${d.set}): ${diffs.join("; ")}`);
-  }
-  return lines;
+  return formatConformanceSummary(`riscv conformance: ${path} (mode ${s.mode}, expect ${s.expect}, tlb ${tlb}, ${seconds.toFixed(1)} s)`, s);
 }
 
 export async function riscvConformanceCommand(path: string, o: { expect?: string; tlb?: string; out?: string },
