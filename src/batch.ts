@@ -58,6 +58,34 @@ export class Batch {
     return r;
   }
 
+  /**
+   * Every item through the batch, `capacity` at a time, faults not stopping it (the
+   * machines' translateBatch): a PA, or what `fault` makes of a fault result (its kind code
+   * and error code, decodeFault) for that item and its VA as a bigint.
+   */
+  runAll<F>(items: readonly { va: readonly [number, number]; acc: number }[],
+    fault: (kindCode: number, errorCode: number, address: bigint, acc: number) => F): ({ ok: true; pa: number } | { ok: false; fault: F })[] {
+    const out: ({ ok: true; pa: number } | { ok: false; fault: F })[] = [];
+    for (let start = 0; start < items.length; start += this.capacity) {
+      const n = Math.min(this.capacity, items.length - start);
+      for (let i = 0; i < n; i++) {
+        const it = items[start + i]!;
+        this.vaWords[2 * i] = it.va[0];
+        this.vaWords[2 * i + 1] = it.va[1];
+        this.acc[i] = it.acc;
+      }
+      this.run(n, false);
+      for (let i = 0; i < n; i++) {
+        const r = this.out[i]!;
+        if (r >= 0n) { out.push({ ok: true, pa: Number(r) }); continue; }
+        const { kind, errorCode } = Batch.decodeFault(r);
+        const it = items[start + i]!;
+        out.push({ ok: false, fault: fault(kind, errorCode, (BigInt(it.va[1]) << 32n) | BigInt(it.va[0]), it.acc) });
+      }
+    }
+    return out;
+  }
+
   private badAccessError(i: number, ranOn: boolean): ArgumentRangeError {
     const v = this.acc[i]!;
     return new ArgumentRangeError(`batch.acc[${i}] = ${v} (0x${v.toString(16)}) is not an access byte (kind 0-2 in bits 1:0, ` +

@@ -227,31 +227,13 @@ export class AArch64Machine {
       const x = it as { va: VirtualAddress; kind?: A64AccessKind; el?: 0 | 1 };
       return { va: splitVa(x.va, `${what}: virtual address`), acc: this.access(x.kind ?? "read", x.el ?? 1) };
     });
-    const b = this.batch;
-    const out: A64Translation[] = [];
-    for (let start = 0; start < coded.length; start += b.capacity) {
-      const count = Math.min(b.capacity, coded.length - start);
-      for (let i = 0; i < count; i++) {
-        const it = coded[start + i]!;
-        b.vaWords[2 * i] = it.va[0];
-        b.vaWords[2 * i + 1] = it.va[1];
-        b.acc[i] = it.acc;
-      }
-      b.run(count, false);
-      for (let i = 0; i < count; i++) {
-        const r = b.out[i]!;
-        if (r >= 0n) { out.push({ ok: true, pa: Number(r) }); continue; }
-        // A batch result carries the kind and ESR: the level follows from the FSC, FAR from the VA
-        // (AArch64.BranchAddr for a fetch); the physical address of an external abort is not kept.
-        const { kind, errorCode } = Batch.decodeFault(r);
-        const it = coded[start + i]!;
-        const address = this.far((BigInt(it.va[1]) << 32n) | BigInt(it.va[0]), it.acc);
-        const fsc = errorCode & 0x3f;
-        const level = fsc < 0x10 ? fsc & 3 : fsc >= 0x14 && fsc <= 0x17 ? fsc - 0x14 : 0xffffffff;
-        out.push({ ok: false, fault: describeA64Fault(this.k, { kindCode: kind, errorCode, address, busAddress: null, level, access: it.acc }) });
-      }
-    }
-    return out;
+    // A batch result carries the kind and ESR: the level follows from the FSC, FAR from the VA
+    // (AArch64.BranchAddr for a fetch); the physical address of an external abort is not kept.
+    return this.batch.runAll(coded, (kindCode, errorCode, va, access) => {
+      const fsc = errorCode & 0x3f;
+      const level = fsc < 0x10 ? fsc & 3 : fsc >= 0x14 && fsc <= 0x17 ? fsc - 0x14 : 0xffffffff;
+      return describeA64Fault(this.k, { kindCode, errorCode, address: this.far(va, access), busAddress: null, level, access });
+    });
   }
 
   /**

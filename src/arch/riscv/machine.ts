@@ -270,27 +270,8 @@ export class RiscvMachine {
       const x = it as { va: VirtualAddress; kind?: AccessKind; priv?: Privilege };
       return { va: this.split(x.va, `${what}: virtual address`), acc: this.access(x.kind ?? "read", x.priv ?? "S") };
     });
-    const b = this.batch;
-    const out: RiscvTranslation[] = [];
-    for (let start = 0; start < coded.length; start += b.capacity) {
-      const count = Math.min(b.capacity, coded.length - start);
-      for (let i = 0; i < count; i++) {
-        const it = coded[start + i]!;
-        b.vaWords[2 * i] = it.va[0];
-        b.vaWords[2 * i + 1] = it.va[1];
-        b.acc[i] = it.acc;
-      }
-      b.run(count, false);
-      for (let i = 0; i < count; i++) {
-        const r = b.out[i]!;
-        if (r >= 0n) { out.push({ ok: true, pa: Number(r) }); continue; }
-        const { kind, errorCode } = Batch.decodeFault(r);
-        const it = coded[start + i]!;
-        const address = (BigInt(it.va[1]) << 32n) | BigInt(it.va[0]);
-        out.push({ ok: false, fault: describeRiscvFault(this.k, { kindCode: kind, errorCode, address, busAddress: null, level: 0, access: it.acc }) });
-      }
-    }
-    return out;
+    return this.batch.runAll(coded, (kindCode, errorCode, address, access) =>
+      describeRiscvFault(this.k, { kindCode, errorCode, address, busAddress: null, level: 0, access }));
   }
 
   /**
